@@ -7,4 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("console.api.urls")),
     path("", include("console.views.urls")),
+    path("", include("console.views.credentials_urls")),
 ]
