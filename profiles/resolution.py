@@ -1,15 +1,60 @@
 """Resolve each incoming event to exactly one profile (DOMAIN.md section 2.4).
 
-INTERFACE STUB: the engine work fills this in; the signatures are the contract
-that the APIs and management commands code against.
+`ingest_message` stores one Segment-spec message and resolves it in its own
+transaction: extract the identifiers (section 2.1, rule 0.2), normalise them
+and drop blocked or invalid ones (rules 0.4 and 0.5), then match flat: no
+profile holds any of them -> create one; one -> attach; several -> merge into
+the oldest, unless a per-type limit breaks, in which case the lowest-priority
+type on the event is demoted and the match is tried again. Everything dropped
+is written on the stored event as a warning.
+
+Traits: only identify calls set profile traits, from `context.traits` and
+`traits` (the latter wins a key present in both; RudderStack sends identify
+traits in `context.traits`). Track, page, screen, group and alias calls never
+change traits: their properties describe the event, and a group's traits
+describe the account.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from profiles.models import Event, Profile
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from profiles.identifiers import ensure_identifier
+from profiles.locks import lock_profiles, lock_values, run_in_transaction
+from profiles.merge import MAX_IDENTIFIERS, MAX_MERGES, merge_count, merge_into
+from profiles.models import (
+    Event,
+    ExternalId,
+    Identifier,
+    Merge,
+    Profile,
+)
+from profiles.normalize import (
+    BlockRule,
+    InvalidValue,
+    is_blocked,
+    load_block_rules,
+    normalise_value,
+    value_as_text,
+)
+from profiles.traits import apply_traits
+
+logger = logging.getLogger(__name__)
+
+# Identifiers read from the key of the same name in traits and properties,
+# besides every custom identifier (rule 0.2).
+KEYED_DEFAULTS = {"email", "phone"}
+
+DEVICE_IDENTIFIERS = {"android", "ios"}
 
 
 @dataclass
@@ -22,9 +67,687 @@ class IngestResult:
     warnings: list[dict] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """One normalised identifier value found on an event."""
+
+    identifier: Identifier
+    value: str
+    order: int  # position in extraction order, which breaks priority ties
+
+    @property
+    def pair(self) -> tuple[int, str]:
+        return (self.identifier.pk, self.value)
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return (self.identifier.priority, self.order)
+
+
+def warning(
+    code: str, message: str, *, identifier: str = "", field: str = "", value: Any = None
+) -> dict:
+    entry = {"code": code, "identifier": identifier, "message": message}
+    if field:
+        entry["field"] = field
+    if value is not None:
+        entry["value"] = value
+    return entry
+
+
+# Extraction ------------------------------------------------------------------
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _raw_sources(message: dict, identifiers: dict[str, Identifier]) -> Iterator:
+    """(field path, identifier key, raw value) in extraction order."""
+    context = _dict(message.get("context"))
+    yield "userId", "user_id", message.get("userId")
+    if message.get("type") == "alias":
+        yield "previousId", "previousId", message.get("previousId")
+    yield "anonymousId", "anonymous_id", message.get("anonymousId")
+
+    keyed = {
+        key
+        for key, identifier in identifiers.items()
+        if key in KEYED_DEFAULTS or not identifier.is_default
+    }
+    # A group call's traits describe the account, not the person.
+    traits = None if message.get("type") == "group" else message.get("traits")
+    for name, section in (
+        ("traits", traits),
+        ("context.traits", context.get("traits")),
+        ("properties", message.get("properties")),
+    ):
+        for key, value in _dict(section).items():
+            if key in keyed:
+                yield f"{name}.{key}", key, value
+
+    device = _dict(context.get("device"))
+    kind = str(device.get("type") or "").strip().lower()
+    if kind in DEVICE_IDENTIFIERS:
+        yield "context.device.id", f"{kind}.id", device.get("id")
+        if device.get("adTrackingEnabled") is True:
+            yield (
+                "context.device.advertisingId",
+                f"{kind}.idfa",
+                device.get("advertisingId"),
+            )
+        yield "context.device.token", f"{kind}.push_token", device.get("token")
+
+    for name, integrations in (
+        ("integrations", message.get("integrations")),
+        ("context.integrations", context.get("integrations")),
+    ):
+        google = _dict(_dict(integrations).get("Google Analytics"))
+        yield (
+            f"{name}.Google Analytics.clientId",
+            "ga_client_id",
+            google.get("clientId"),
+        )
+
+    external_ids = context.get("externalIds")
+    for index, entry in enumerate(
+        external_ids if isinstance(external_ids, list) else []
+    ):
+        path = f"context.externalIds[{index}]"
+        if not isinstance(entry, dict):
+            yield path, None, entry
+            continue
+        if entry.get("collection", "users") != "users":
+            continue  # account-level ids belong to groups, not to people
+        yield path, ("externalIds", entry.get("type")), entry.get("id")
+
+
+def extract_identifiers(
+    message: dict,
+    *,
+    identifiers: dict[str, Identifier],
+    rules: list[BlockRule],
+) -> tuple[list[Candidate], list[dict]]:
+    """The event's identifiers, normalised, without blocked or invalid values
+    and duplicates, in extraction order; plus a warning per dropped value.
+
+    Adds identifier types first seen in `context.externalIds` to `identifiers`.
+    """
+    candidates: list[Candidate] = []
+    warnings: list[dict] = []
+    seen: set[tuple[int, str]] = set()
+    for path, key, raw in _raw_sources(message, identifiers):
+        if raw is None:
+            continue
+        if isinstance(key, tuple):
+            key = _external_id_type(key[1], path, warnings, identifiers)
+            if key is None:
+                continue
+        elif key is None:
+            warnings.append(
+                warning("invalid_type", "An external id must be an object.", field=path)
+            )
+            continue
+        elif key == "previousId":
+            key = _alias_type(raw, identifiers)
+
+        identifier = identifiers.get(key)
+        if identifier is None:
+            continue
+        candidate = _candidate(identifier, raw, path, len(candidates), rules, warnings)
+        if candidate is not None and candidate.pair not in seen:
+            seen.add(candidate.pair)
+            candidates.append(candidate)
+    return candidates, warnings
+
+
+def _external_id_type(
+    raw_type: Any, path: str, warnings: list[dict], identifiers: dict[str, Identifier]
+) -> str | None:
+    """The key of an external id's type, added to the settings when new."""
+    key = raw_type.strip() if isinstance(raw_type, str) else ""
+    if key in identifiers:
+        return key
+    try:
+        identifiers[key] = ensure_identifier(key=key)
+    except ValidationError:
+        warnings.append(
+            warning(
+                "invalid_identifier_type",
+                "An external id type must be a lower-case key such as 'shopify_id'.",
+                field=path,
+                value=str(raw_type)[:100],
+            )
+        )
+        return None
+    return key
+
+
+def _alias_type(raw: Any, identifiers: dict[str, Identifier]) -> str:
+    """Rule 0.7: previousId is an anonymous_id when that value is known."""
+    anonymous = identifiers.get("anonymous_id")
+    if anonymous is None:
+        return "user_id"
+    try:
+        value = normalise_value(raw, normaliser=anonymous.normaliser)
+    except InvalidValue:
+        return "user_id"
+    known = ExternalId.objects.filter(identifier=anonymous, value=value).exists()
+    return "anonymous_id" if known else "user_id"
+
+
+def _candidate(
+    identifier: Identifier,
+    raw: Any,
+    path: str,
+    order: int,
+    rules: list[BlockRule],
+    warnings: list[dict],
+) -> Candidate | None:
+    key = identifier.key
+    try:
+        normalised = normalise_value(raw, normaliser=identifier.normaliser)
+        raw_text = value_as_text(raw)
+    except InvalidValue as exc:
+        shown = raw if isinstance(raw, str | int | float) else None
+        warnings.append(
+            warning(exc.code, exc.message, identifier=key, field=path, value=shown)
+        )
+        return None
+    if is_blocked(
+        identifier_id=identifier.pk, raw=raw_text, normalised=normalised, rules=rules
+    ):
+        warnings.append(
+            warning(
+                "blocked_value",
+                "The value is on the blocked list and is not used as an identifier.",
+                identifier=key,
+                field=path,
+                value=raw if isinstance(raw, str) else raw_text,
+            )
+        )
+        return None
+    if not normalised:
+        warnings.append(
+            warning("empty_value", "An empty value is not an identifier.", field=path)
+        )
+        return None
+    return Candidate(identifier=identifier, value=normalised, order=order)
+
+
+# Event fields ----------------------------------------------------------------
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """An aware datetime from ISO 8601 text (naive means UTC), else None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = parse_datetime(text)
+        except ValueError:
+            moment = None
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def event_time(message: dict, received_at: datetime, warnings: list[dict]) -> datetime:
+    """`timestamp`, else `originalTimestamp`, else the time received."""
+    for name in ("timestamp", "originalTimestamp"):
+        raw = message.get(name)
+        if raw is None:
+            continue
+        moment = parse_timestamp(raw)
+        if moment is None:
+            warnings.append(
+                warning(
+                    "invalid_timestamp",
+                    f"{name} is not an ISO 8601 time; the time received is used.",
+                    field=name,
+                    value=str(raw)[:100],
+                )
+            )
+            return received_at
+        return moment
+    return received_at
+
+
+def event_name(message: dict) -> str:
+    kind = message.get("type")
+    raw = message.get("event") if kind == "track" else message.get("name")
+    return str(raw)[:255] if isinstance(raw, str | int | float) else ""
+
+
+def identify_traits(message: dict, warnings: list[dict]) -> dict[str, Any]:
+    if message.get("type") != "identify":
+        return {}
+    traits: dict[str, Any] = {}
+    for name, section in (
+        ("context.traits", _dict(message.get("context")).get("traits")),
+        ("traits", message.get("traits")),
+    ):
+        if section is None:
+            continue
+        if not isinstance(section, dict):
+            warnings.append(
+                warning("invalid_traits", f"{name} is not an object.", field=name)
+            )
+            continue
+        traits.update(section)
+    return traits
+
+
+def message_id_of(message: dict, warnings: list[dict]) -> str:
+    raw = message.get("messageId")
+    if raw is None or isinstance(raw, bool):
+        return ""
+    text = str(raw).strip() if isinstance(raw, str | int) else ""
+    if len(text) > 100:
+        warnings.append(
+            warning(
+                "invalid_message_id",
+                "messageId is over 100 characters; the event is not deduplicated.",
+                field="messageId",
+            )
+        )
+        return ""
+    return text
+
+
+# Matching --------------------------------------------------------------------
+
+
+@dataclass
+class Held:
+    """An identifier value already on a profile."""
+
+    profile_id: int
+    identifier_id: int
+    value: str
+    first_seen_at: datetime
+
+
+@dataclass
+class Resolution:
+    profile: Profile | None
+    created: bool = False
+    merges: int = 0
+    attached: set[tuple[int, str]] = field(default_factory=set)
+    warnings: list[dict] = field(default_factory=list)
+
+
+def _holders(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """(identifier id, value) -> the canonical profile id holding it."""
+    if not pairs:
+        return {}
+    query = Q()
+    by_identifier: dict[int, list[str]] = {}
+    for identifier_id, value in pairs:
+        by_identifier.setdefault(identifier_id, []).append(value)
+    for identifier_id, values in by_identifier.items():
+        query |= Q(identifier_id=identifier_id, value__in=values)
+    rows = ExternalId.objects.filter(query).values_list(
+        "identifier_id", "value", "profile_id", "profile__merged_into_id"
+    )
+    return {(i, v): merged or profile for i, v, profile, merged in rows}
+
+
+def _lock_holders(
+    pairs: list[tuple[int, str]],
+) -> tuple[dict[tuple[int, str], int], dict[int, Profile]]:
+    """Lock the canonical profiles holding any of the pairs, re-reading until
+    the holders are stable: a concurrent merge may move values while this
+    transaction waits for a lock, and then the survivor is locked as well."""
+    locked: dict[int, Profile] = {}
+    while True:
+        holders = _holders(pairs)
+        wanted = set(holders.values())
+        missing = wanted - set(locked)
+        if not missing:
+            return holders, {pk: locked[pk] for pk in wanted}
+        locked.update(lock_profiles(missing))
+        for pk in missing:
+            if pk not in locked:
+                # Deleted meanwhile: its values are gone on the next read.
+                continue
+            if locked[pk].merged_into_id is not None:
+                # Merged away meanwhile: the next read names the survivor.
+                del locked[pk]
+
+
+def _window_start(identifier: Identifier, at: datetime) -> datetime | None:
+    window = identifier.window
+    return None if window is None else at - window
+
+
+def _violations(
+    *,
+    ids: list[Candidate],
+    held: list[Held],
+    identifiers: dict[int, Identifier],
+    at: datetime,
+) -> set[int]:
+    """Identifier ids whose limit the merged result would break.
+
+    A value counts when it was first attached after the window's start (a
+    value attached after the event's own time counts too, so a late event
+    never widens a profile past its limit). A profile already over a limit
+    that was tightened later is not frozen: a type only breaks when the
+    result holds more values of it than any one of the profiles does.
+    """
+    held_pairs = {(h.identifier_id, h.value) for h in held}
+    per_type: dict[int, set[str]] = {}
+    per_profile: dict[tuple[int, int], int] = {}
+    for h in held:
+        start = _window_start(identifiers[h.identifier_id], at)
+        if start is None or h.first_seen_at > start:
+            per_type.setdefault(h.identifier_id, set()).add(h.value)
+            slot = (h.profile_id, h.identifier_id)
+            per_profile[slot] = per_profile.get(slot, 0) + 1
+    for candidate in ids:
+        if candidate.pair not in held_pairs:
+            per_type.setdefault(candidate.identifier.pk, set()).add(candidate.value)
+
+    broken = set()
+    for identifier_id, values in per_type.items():
+        largest = max(
+            (n for (_, i), n in per_profile.items() if i == identifier_id), default=0
+        )
+        if len(values) > identifiers[identifier_id].limit and len(values) > largest:
+            broken.add(identifier_id)
+    return broken
+
+
+def _held(profile_ids: list[int]) -> list[Held]:
+    rows = ExternalId.objects.filter(profile_id__in=profile_ids).values_list(
+        "profile_id", "identifier_id", "value", "first_seen_at"
+    )
+    return [Held(*row) for row in rows]
+
+
+def _attach(
+    *, profile: Profile, ids: list[Candidate], at: datetime, event: Event
+) -> set[tuple[int, str]]:
+    ExternalId.objects.bulk_create(
+        ExternalId(
+            profile=profile,
+            identifier=candidate.identifier,
+            value=candidate.value,
+            first_seen_at=at,
+            last_seen_at=at,
+            first_message_id=event.message_id,
+            source=event.source,
+        )
+        for candidate in ids
+    )
+    return {candidate.pair for candidate in ids}
+
+
+def _create(*, ids: list[Candidate], at: datetime, event: Event) -> Resolution:
+    """A new profile with the event's ids, each type cut to its limit in
+    extraction order."""
+    profile = Profile.objects.create(created_at=at)
+    kept: list[Candidate] = []
+    dropped: list[Candidate] = []
+    counts: dict[int, int] = {}
+    for candidate in ids:
+        n = counts.get(candidate.identifier.pk, 0)
+        if n < candidate.identifier.limit and len(kept) < MAX_IDENTIFIERS:
+            kept.append(candidate)
+            counts[candidate.identifier.pk] = n + 1
+        else:
+            dropped.append(candidate)
+    attached = _attach(profile=profile, ids=kept, at=at, event=event)
+    return Resolution(
+        profile=profile,
+        created=True,
+        attached=attached,
+        warnings=[_limit_warning(c) for c in dropped],
+    )
+
+
+def _limit_warning(candidate: Candidate) -> dict:
+    identifier = candidate.identifier
+    window = "" if identifier.window is None else f" {identifier.limit_window}"
+    return warning(
+        "limit_exceeded",
+        f"Not attached: the profile would break the {identifier.key} limit of "
+        f"{identifier.limit}{window}.",
+        identifier=identifier.key,
+        value=candidate.value,
+    )
+
+
+def _best_holder(
+    ids: list[Candidate], holders: dict[tuple[int, str], int], profiles: dict
+) -> Profile:
+    """The profile holding the event's highest-priority identifier; ties go to
+    the oldest profile."""
+
+    def rank(profile: Profile) -> tuple:
+        held = [c.rank for c in ids if holders.get(c.pair) == profile.pk]
+        return (min(held, default=(10**9, 0)), profile.created_at, profile.pk)
+
+    return min(profiles.values(), key=rank)
+
+
+def resolve(
+    *,
+    event: Event,
+    candidates: list[Candidate],
+    identifiers: dict[int, Identifier],
+    at: datetime,
+) -> Resolution:
+    """Section 2.4: match, merge, demote; the caller holds a transaction.
+
+    `identifiers` maps the id of every identifier type to its settings.
+    """
+    lock_values(c.pair for c in candidates)
+    ids = list(candidates)
+    demoted: list[Candidate] = []
+    while True:
+        holders, profiles = _lock_holders([c.pair for c in ids])
+        if not profiles:
+            if ids:
+                resolution = _create(ids=ids, at=at, event=event)
+                resolution.warnings[:0] = [_limit_warning(c) for c in demoted]
+                return resolution
+            return _fallback(event=event, originals=candidates, demoted=demoted, at=at)
+
+        ordered = sorted(profiles.values(), key=lambda p: (p.created_at, p.pk))
+        held = _held([p.pk for p in ordered])
+        held_pairs = {(h.identifier_id, h.value) for h in held}
+        new_ids = [c for c in ids if c.pair not in held_pairs]
+        cap = _cap_reached(ordered, held_pairs, new_ids)
+        if cap is not None:
+            profile = _best_holder(ids, holders, profiles)
+            warnings = [_limit_warning(c) for c in demoted]
+            warnings.append(cap)
+            return Resolution(profile=profile, warnings=warnings)
+
+        broken = _violations(ids=ids, held=held, identifiers=identifiers, at=at)
+        if not broken:
+            return _merge_and_attach(
+                ordered=ordered,
+                ids=ids,
+                new_ids=new_ids,
+                holders=holders,
+                event=event,
+                at=at,
+                demoted=demoted,
+            )
+
+        lowest = max(c.identifier.priority for c in ids)
+        demoted.extend(c for c in ids if c.identifier.priority == lowest)
+        ids = [c for c in ids if c.identifier.priority != lowest]
+        if not ids:
+            return _fallback(event=event, originals=candidates, demoted=demoted, at=at)
+
+
+def _cap_reached(
+    ordered: list[Profile], held_pairs: set, new_ids: list[Candidate]
+) -> dict | None:
+    if len(ordered) > 1:
+        total = merge_count([p.pk for p in ordered]) + len(ordered) - 1
+        if total > MAX_MERGES:
+            return warning(
+                "merge_cap",
+                f"Not merged: the profile would pass {MAX_MERGES} merges.",
+            )
+    if len(held_pairs) + len(new_ids) > MAX_IDENTIFIERS:
+        return warning(
+            "identifier_cap",
+            f"Not merged or attached: the profile would pass {MAX_IDENTIFIERS} "
+            "identifiers.",
+        )
+    return None
+
+
+def _merge_and_attach(
+    *,
+    ordered: list[Profile],
+    ids: list[Candidate],
+    new_ids: list[Candidate],
+    holders: dict[tuple[int, str], int],
+    event: Event,
+    at: datetime,
+    demoted: list[Candidate],
+) -> Resolution:
+    survivor, others = ordered[0], ordered[1:]
+    for other in others:
+        link = next(c for c in ids if holders.get(c.pair) == other.pk)
+        merge_into(
+            survivor=survivor,
+            other=other,
+            kind=Merge.Kind.EVENT,
+            event=event,
+            identifier=link.identifier,
+            value=link.value,
+        )
+    attached = _attach(profile=survivor, ids=new_ids, at=at, event=event)
+    seen_again = [c.pair for c in ids if c not in new_ids]
+    _touch(survivor, seen_again, at)
+    return Resolution(
+        profile=survivor,
+        merges=len(others),
+        attached=attached,
+        warnings=[_limit_warning(c) for c in demoted],
+    )
+
+
+def _touch(profile: Profile, pairs: list[tuple[int, str]], at: datetime) -> None:
+    if not pairs:
+        return
+    query = Q()
+    for identifier_id, value in pairs:
+        query |= Q(identifier_id=identifier_id, value=value)
+    ExternalId.objects.filter(query, profile=profile, last_seen_at__lt=at).update(
+        last_seen_at=at
+    )
+
+
+def _fallback(
+    *, event: Event, originals: list[Candidate], demoted: list[Candidate], at: datetime
+) -> Resolution:
+    """Every id was demoted: the profile holding the highest-priority original
+    identifier, else a new profile holding only that identifier."""
+    best = min(originals, key=lambda c: c.rank)
+    holders, profiles = _lock_holders([best.pair])
+    if profiles:
+        profile = next(iter(profiles.values()))
+        created = False
+        attached: set = set()
+    else:
+        profile = Profile.objects.create(created_at=at)
+        created = True
+        attached = _attach(profile=profile, ids=[best], at=at, event=event)
+    return Resolution(
+        profile=profile,
+        created=created,
+        attached=attached,
+        warnings=[_limit_warning(c) for c in demoted if c.pair not in attached],
+    )
+
+
+# Ingest ----------------------------------------------------------------------
+
+
 def ingest_message(
     message: dict, *, source: str = "", received_at: datetime | None = None
 ) -> IngestResult:
     """Store one already-validated Segment-spec message and resolve it, in its
     own transaction (retried on PostgreSQL when it loses a race)."""
-    raise NotImplementedError
+    received_at = received_at or timezone.now()
+    return run_in_transaction(
+        lambda: _ingest(message, source=source[:64], received_at=received_at),
+        what="ingest",
+    )
+
+
+def _ingest(message: dict, *, source: str, received_at: datetime) -> IngestResult:
+    warnings: list[dict] = []
+    message_id = message_id_of(message, warnings)
+    if message_id:
+        stored = Event.objects.filter(source=source, message_id=message_id).first()
+        if stored is not None:
+            profile = stored.profile
+            if profile is not None and profile.merged_into_id is not None:
+                profile = profile.merged_into
+            return IngestResult(event=stored, profile=profile, duplicate=True)
+
+    at = event_time(message, received_at, warnings)
+    identifiers = {
+        identifier.key: identifier for identifier in Identifier.objects.all()
+    }
+    candidates, dropped = extract_identifiers(
+        message, identifiers=identifiers, rules=load_block_rules()
+    )
+    warnings.extend(dropped)
+    traits = identify_traits(message, warnings)
+    event = Event.objects.create(
+        source=source,
+        message_id=message_id,
+        type=str(message.get("type") or "")[:16],
+        name=event_name(message),
+        payload=message,
+        timestamp=at,
+        received_at=received_at,
+    )
+
+    if not candidates:
+        event.warnings = warnings + [
+            warning("unresolved", "No usable identifier: stored without a profile.")
+        ]
+        event.save(update_fields=["warnings"])
+        return IngestResult(event=event, profile=None, warnings=event.warnings)
+
+    resolution = resolve(
+        event=event,
+        candidates=candidates,
+        identifiers={identifier.pk: identifier for identifier in identifiers.values()},
+        at=at,
+    )
+    profile = resolution.profile
+    if traits and apply_traits(profile=profile, traits=traits, at=at, seq=event.pk):
+        profile.save(update_fields=["traits", "trait_updated_at", "updated_at"])
+    event.profile = profile
+    event.warnings = warnings + resolution.warnings
+    event.save(update_fields=["profile", "warnings"])
+    if event.warnings:
+        logger.info(
+            "Event %s resolved to profile %s with %s warnings",
+            event.pk,
+            profile.pk,
+            len(event.warnings),
+        )
+    return IngestResult(
+        event=event,
+        profile=profile,
+        created=resolution.created,
+        merges=resolution.merges,
+        warnings=event.warnings,
+    )
