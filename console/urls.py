@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("console.api.urls")),
     path("", include("console.views.urls")),
     path("", include("console.views.credentials_urls")),
+    path("", include("console.views.profiles_urls")),
 ]
