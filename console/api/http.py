@@ -1,0 +1,142 @@
+"""What every JSON endpoint shares: credentials from headers, bodies, answers.
+
+Credentials arrive as the user name of HTTP Basic auth (Segment's way: the
+secret, a colon, an empty password) or as a Bearer token. They are never
+logged: Django's request logger writes the path of a refused request, not its
+headers, and nothing here logs a header.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from profiles.credentials import authenticate_access_token
+from profiles.validation import RequestRejected, request_too_large
+
+View = Callable[..., HttpResponse]
+
+# Gzip adds a few bytes per block even to data it cannot shrink.
+GZIP_OVERHEAD_BYTES = 4096
+
+
+def api_view(**views_by_method: View) -> View:
+    """One URL, one view function per HTTP method, JSON 405 for the rest.
+
+    The endpoints are exempt from CSRF: it protects browser sessions, and
+    these callers authenticate with a key on every request instead.
+    """
+
+    @csrf_exempt
+    def dispatch(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        view = views_by_method.get(request.method or "")
+        if view is None:
+            response = error_response(
+                405,
+                "method_not_allowed",
+                f"Use {' or '.join(sorted(views_by_method))}.",
+            )
+            response["Allow"] = ", ".join(sorted(views_by_method))
+        else:
+            response = view(request, *args, **kwargs)
+        response["Request-Id"] = uuid.uuid4().hex
+        return response
+
+    return dispatch
+
+
+def credential_from_headers(request: HttpRequest) -> str | None:
+    """The secret in `Authorization` (Basic user name or Bearer), else None.
+
+    A header that is present but unreadable gives "", which matches nothing,
+    so that a broken header is refused rather than ignored.
+    """
+    header = request.headers.get("Authorization", "").strip()
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return value.strip()
+    if scheme != "basic":
+        return ""
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    user, _, _password = decoded.partition(":")
+    return user
+
+
+def read_body(request: HttpRequest, *, limit: int) -> bytes:
+    """The body, gunzipped when `Content-Encoding: gzip`, at most `limit` bytes.
+
+    Decompression stops as soon as the output passes the limit, so a small
+    gzip bomb costs no more memory than an honest body.
+    """
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding in {"", "identity"}:
+        data = request.read(limit + 1)
+        if len(data) > limit:
+            raise request_too_large()
+        return data
+    if encoding not in {"gzip", "x-gzip"}:
+        raise RequestRejected(
+            "unsupported_content_encoding",
+            f"Content-Encoding {encoding!r} is not supported; use gzip or none.",
+        )
+
+    compressed = request.read(limit + GZIP_OVERHEAD_BYTES + 1)
+    if len(compressed) > limit + GZIP_OVERHEAD_BYTES:
+        raise request_too_large()
+    return gunzip(compressed, limit=limit)
+
+
+def gunzip(data: bytes, *, limit: int) -> bytes:
+    """Decompress gzip data (several members allowed) up to `limit` bytes."""
+    output = bytearray()
+    remaining = data
+    while True:
+        decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            output += decompressor.decompress(remaining, limit + 1 - len(output))
+        except zlib.error as error:
+            raise RequestRejected(
+                "invalid_gzip", "The body is not valid gzip data."
+            ) from error
+        if len(output) > limit:
+            raise request_too_large()
+        if not decompressor.eof:
+            raise RequestRejected("invalid_gzip", "The gzip data is truncated.")
+        remaining = decompressor.unused_data
+        if not remaining:
+            return bytes(output)
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> JsonResponse:
+    """`{"error": {"code", "message"}}`, the error shape of the read APIs."""
+    return JsonResponse(
+        {"error": {"code": code, "message": message}, **extra}, status=status
+    )
+
+
+def access_token_refusal(request: HttpRequest) -> JsonResponse | None:
+    """None when the request carries an active access token, else the 401."""
+    secret = credential_from_headers(request) or ""
+    if authenticate_access_token(secret=secret) is not None:
+        return None
+    response = error_response(
+        401,
+        "authentication_error",
+        "A valid access token is required: HTTP Basic with the token as user "
+        "name and an empty password, or 'Authorization: Bearer <token>'.",
+    )
+    response["WWW-Authenticate"] = 'Basic realm="Unified Profiles"'
+    return response
