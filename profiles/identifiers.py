@@ -129,6 +129,13 @@ def clean_blocked_value(*, value: str, is_pattern: bool) -> str:
     return text
 
 
+def clean_priority(*, priority: int, creating: bool) -> int:
+    """A priority within the order: 1 to the last place, or one past it for
+    an identifier being created."""
+    last = Identifier.objects.count() + (1 if creating else 0)
+    return _check_priority(priority, last=last)
+
+
 def _check_priority(priority: int, *, last: int) -> int:
     if isinstance(priority, bool) or not 1 <= priority <= last:
         raise ValidationError(
@@ -527,8 +534,9 @@ def delete_identifier(*, identifier: Identifier, actor: Actor) -> None:
                 after={"identifier": None},
             )
         snapshot = identifier_settings(target)
+        remaining = [row for row in order if row.pk != target.pk]
         target.delete()
-        _write_order([row for row in order if row.pk != identifier.pk])
+        _write_order(remaining)
         record_audit(
             actor=actor,
             action="identifier.delete",

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def squash(html: str) -> str:
+    """HTML with runs of whitespace folded and CSRF tokens blanked, so that
+    tests can compare the real markup without depending on indentation."""
+    html = CSRF_INPUT.sub('name="csrfmiddlewaretoken" value="CSRF"', html)
+    html = re.sub(r"\s+", " ", html)
+    return re.sub(r">\s+<", "><", html).strip()
+
+
+def _user(username: str, *perms: str) -> User:
+    user = User.objects.create_user(username, password="s3cret-pass", is_staff=True)
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
+
+
+@pytest.fixture
+def editor(db) -> User:
+    return _user("editor", "profiles.change_identifier", "profiles.change_addresstype")
+
+
+@pytest.fixture
+def viewer(db) -> User:
+    return _user("viewer")
+
+
+@pytest.fixture
+def editor_client(editor) -> Client:
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def viewer_client(viewer) -> Client:
+    client = Client()
+    client.force_login(viewer)
+    return client
