@@ -30,7 +30,14 @@ from django.utils.dateparse import parse_datetime
 
 from profiles.identifiers import ensure_identifier
 from profiles.locks import lock_profiles, lock_values, run_in_transaction
-from profiles.merge import MAX_IDENTIFIERS, MAX_MERGES, merge_count, merge_into
+from profiles.merge import (
+    MAX_IDENTIFIERS,
+    MAX_MERGES,
+    broken_limits,
+    held_identifiers,
+    merge_count,
+    merge_into,
+)
 from profiles.models import (
     Event,
     ExternalId,
@@ -362,16 +369,6 @@ def message_id_of(message: dict, warnings: list[dict]) -> str:
 
 
 @dataclass
-class Held:
-    """An identifier value already on a profile."""
-
-    profile_id: int
-    identifier_id: int
-    value: str
-    first_seen_at: datetime
-
-
-@dataclass
 class Resolution:
     profile: Profile | None
     created: bool = False
@@ -417,56 +414,6 @@ def _lock_holders(
             if locked[pk].merged_into_id is not None:
                 # Merged away meanwhile: the next read names the survivor.
                 del locked[pk]
-
-
-def _window_start(identifier: Identifier, at: datetime) -> datetime | None:
-    window = identifier.window
-    return None if window is None else at - window
-
-
-def _violations(
-    *,
-    ids: list[Candidate],
-    held: list[Held],
-    identifiers: dict[int, Identifier],
-    at: datetime,
-) -> set[int]:
-    """Identifier ids whose limit the merged result would break.
-
-    A value counts when it was first attached after the window's start (a
-    value attached after the event's own time counts too, so a late event
-    never widens a profile past its limit). A profile already over a limit
-    that was tightened later is not frozen: a type only breaks when the
-    result holds more values of it than any one of the profiles does.
-    """
-    held_pairs = {(h.identifier_id, h.value) for h in held}
-    per_type: dict[int, set[str]] = {}
-    per_profile: dict[tuple[int, int], int] = {}
-    for h in held:
-        start = _window_start(identifiers[h.identifier_id], at)
-        if start is None or h.first_seen_at > start:
-            per_type.setdefault(h.identifier_id, set()).add(h.value)
-            slot = (h.profile_id, h.identifier_id)
-            per_profile[slot] = per_profile.get(slot, 0) + 1
-    for candidate in ids:
-        if candidate.pair not in held_pairs:
-            per_type.setdefault(candidate.identifier.pk, set()).add(candidate.value)
-
-    broken = set()
-    for identifier_id, values in per_type.items():
-        largest = max(
-            (n for (_, i), n in per_profile.items() if i == identifier_id), default=0
-        )
-        if len(values) > identifiers[identifier_id].limit and len(values) > largest:
-            broken.add(identifier_id)
-    return broken
-
-
-def _held(profile_ids: list[int]) -> list[Held]:
-    rows = ExternalId.objects.filter(profile_id__in=profile_ids).values_list(
-        "profile_id", "identifier_id", "value", "first_seen_at"
-    )
-    return [Held(*row) for row in rows]
 
 
 def _attach(
@@ -559,7 +506,7 @@ def resolve(
             return _fallback(event=event, originals=candidates, demoted=demoted, at=at)
 
         ordered = sorted(profiles.values(), key=lambda p: (p.created_at, p.pk))
-        held = _held([p.pk for p in ordered])
+        held = held_identifiers([p.pk for p in ordered])
         held_pairs = {(h.identifier_id, h.value) for h in held}
         new_ids = [c for c in ids if c.pair not in held_pairs]
         cap = _cap_reached(ordered, held_pairs, new_ids)
@@ -569,7 +516,12 @@ def resolve(
             warnings.append(cap)
             return Resolution(profile=profile, warnings=warnings)
 
-        broken = _violations(ids=ids, held=held, identifiers=identifiers, at=at)
+        broken = broken_limits(
+            held=held,
+            new=[c.pair for c in new_ids],
+            identifiers=identifiers,
+            at=at,
+        )
         if not broken:
             return _merge_and_attach(
                 ordered=ordered,
