@@ -95,7 +95,9 @@ def _create(*, model: type[C], prefix: str, name: str, actor: Actor) -> tuple[C,
                 after={"prefix": credential.prefix},
             )
     except IntegrityError as error:
-        raise CredentialError(f"A {kind} named {name!r} already exists.") from error
+        article = "An" if kind[0] in "aeiou" else "A"
+        message = f"{article} {kind} named {name!r} already exists."
+        raise CredentialError(message) from error
 
     logger.info("%s %s created", model.__name__, credential.pk)
     return credential, secret
