@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+
+# Shared with the engine's and the Identifiers tab's tests: the scenario feed
+# and the whitespace-insensitive HTML comparison.
+from tests.console.conftest import squash
+from tests.engine.conftest import Feed
+
+PASSWORD = "s3cret-pass"
+
+
+def section(html: str, element_id: str) -> str:
+    """The squashed markup of the element with this id, to its own closing
+    tag (nested elements of the same name are counted)."""
+    html = squash(html)
+    start = html.rindex("<", 0, html.index(f'id="{element_id}"'))
+    tag = re.match(r"<(\w+)", html[start:]).group(1)
+    depth = 0
+    for found in re.finditer(rf"<(/?){tag}\b[^>]*>", html[start:]):
+        depth += -1 if found.group(1) else 1
+        if depth == 0:
+            return html[start : start + found.end()]
+    raise AssertionError(f"#{element_id} is not closed")
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.fixture
+def feed(db) -> Feed:
+    return Feed()
+
+
+def _user(username: str, *perms: str) -> User:
+    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
+
+
+@pytest.fixture
+def agent(db) -> User:
+    """May change profiles."""
+    return _user("agent", "profiles.change_profile")
+
+
+@pytest.fixture
+def viewer(db) -> User:
+    """Logged in, without any permission."""
+    return _user("viewer")
+
+
+@pytest.fixture
+def agent_client(agent) -> Client:
+    client = Client()
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def viewer_client(viewer) -> Client:
+    client = Client()
+    client.force_login(viewer)
+    return client
