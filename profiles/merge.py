@@ -36,12 +36,16 @@ MAX_MERGES = 100
 MAX_IDENTIFIERS = 1000
 
 
-class MergeRefused(Exception):
-    """A manual merge that would break a limit or cannot run; says why."""
+class Refused(Exception):
+    """A manual action that cannot run; `message` says why, for the user."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class MergeRefused(Refused):
+    """A manual merge that would break a limit or cannot run."""
 
 
 class AlreadyMerged(Exception):
@@ -52,12 +56,8 @@ class AlreadyMerged(Exception):
         self.survivor = survivor
 
 
-class IdentifierRefused(Exception):
-    """A manual identifier that cannot be added; says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class IdentifierRefused(Refused):
+    """A manual identifier that cannot be added."""
 
 
 class AlreadyPresent(Exception):

@@ -453,18 +453,21 @@ def _create(*, ids: list[Candidate], at: datetime, event: Event) -> Resolution:
         profile=profile,
         created=True,
         attached=attached,
-        warnings=[_limit_warning(c) for c in dropped],
+        warnings=[_limit_warning(c, [c.identifier]) for c in dropped],
     )
 
 
-def _limit_warning(candidate: Candidate) -> dict:
-    identifier = candidate.identifier
-    window = "" if identifier.window is None else f" {identifier.limit_window}"
+def _limit_warning(candidate: Candidate, broken: list[Identifier]) -> dict:
+    """The warning for a value left off because of the `broken` limits."""
+    limits = ", ".join(
+        f"{identifier.key} limit of {identifier.limit}"
+        + ("" if identifier.window is None else f" {identifier.limit_window}")
+        for identifier in sorted(broken, key=lambda i: i.priority)
+    )
     return warning(
         "limit_exceeded",
-        f"Not attached: the profile would break the {identifier.key} limit of "
-        f"{identifier.limit}{window}.",
-        identifier=identifier.key,
+        f"Not attached: it would break the {limits}.",
+        identifier=candidate.identifier.key,
         value=candidate.value,
     )
 
@@ -495,13 +498,14 @@ def resolve(
     """
     lock_values(c.pair for c in candidates)
     ids = list(candidates)
-    demoted: list[Candidate] = []
+    # Each demoted value and the warning saying which limit dropped it.
+    demoted: dict[tuple[int, str], dict] = {}
     while True:
         holders, profiles = _lock_holders([c.pair for c in ids])
         if not profiles:
             if ids:
                 resolution = _create(ids=ids, at=at, event=event)
-                resolution.warnings[:0] = [_limit_warning(c) for c in demoted]
+                resolution.warnings[:0] = list(demoted.values())
                 return resolution
             return _fallback(event=event, originals=candidates, demoted=demoted, at=at)
 
@@ -512,8 +516,7 @@ def resolve(
         cap = _cap_reached(ordered, held_pairs, new_ids)
         if cap is not None:
             profile = _best_holder(ids, holders, profiles)
-            warnings = [_limit_warning(c) for c in demoted]
-            warnings.append(cap)
+            warnings = [*demoted.values(), cap]
             return Resolution(profile=profile, warnings=warnings)
 
         broken = broken_limits(
@@ -534,7 +537,10 @@ def resolve(
             )
 
         lowest = max(c.identifier.priority for c in ids)
-        demoted.extend(c for c in ids if c.identifier.priority == lowest)
+        reasons = [identifiers[pk] for pk in broken]
+        for c in ids:
+            if c.identifier.priority == lowest:
+                demoted[c.pair] = _limit_warning(c, reasons)
         ids = [c for c in ids if c.identifier.priority != lowest]
         if not ids:
             return _fallback(event=event, originals=candidates, demoted=demoted, at=at)
@@ -567,7 +573,7 @@ def _merge_and_attach(
     holders: dict[tuple[int, str], int],
     event: Event,
     at: datetime,
-    demoted: list[Candidate],
+    demoted: dict[tuple[int, str], dict],
 ) -> Resolution:
     survivor, others = ordered[0], ordered[1:]
     for other in others:
@@ -587,7 +593,7 @@ def _merge_and_attach(
         profile=survivor,
         merges=len(others),
         attached=attached,
-        warnings=[_limit_warning(c) for c in demoted],
+        warnings=list(demoted.values()),
     )
 
 
@@ -603,7 +609,11 @@ def _touch(profile: Profile, pairs: list[tuple[int, str]], at: datetime) -> None
 
 
 def _fallback(
-    *, event: Event, originals: list[Candidate], demoted: list[Candidate], at: datetime
+    *,
+    event: Event,
+    originals: list[Candidate],
+    demoted: dict[tuple[int, str], dict],
+    at: datetime,
 ) -> Resolution:
     """Every id was demoted: the profile holding the highest-priority original
     identifier, else a new profile holding only that identifier."""
@@ -621,7 +631,7 @@ def _fallback(
         profile=profile,
         created=created,
         attached=attached,
-        warnings=[_limit_warning(c) for c in demoted if c.pair not in attached],
+        warnings=[w for pair, w in demoted.items() if pair not in attached],
     )
 
 

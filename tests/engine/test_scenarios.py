@@ -270,7 +270,7 @@ def test_17_limit_violation_demotes_the_lower_priority_identifier(feed):
         {
             "code": "limit_exceeded",
             "identifier": "email",
-            "message": "Not attached: the profile would break the email limit of 5.",
+            "message": "Not attached: it would break the user_id limit of 1.",
             "value": "jane@example1.com",
         }
     ]
