@@ -194,7 +194,9 @@ def profile_card(*, profile: Profile) -> ProfileCard:
         .select_related("survivor", "merged", "event", "identifier", "actor")
         .order_by("-created_at", "-pk")
     )
-    merged_uids = Profile.objects.filter(merged_into=profile).order_by("merged_at")
+    merged_uids = Profile.objects.filter(merged_into=profile).order_by(
+        "merged_at", "pk"
+    )
     return ProfileCard(
         profile=profile,
         identifier_groups=groups,
