@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from profiles.models import ExternalId, Profile
+from profiles.models import AddressType, ExternalId, Identifier, Profile
 from profiles.resolution import IngestResult, ingest_message
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -57,3 +57,17 @@ def holder(type_value: str) -> Profile:
 
 def codes(result: IngestResult) -> list[str]:
     return [entry["code"] for entry in result.warnings]
+
+
+def map_channel(*address_types: str, to: str) -> None:
+    """Map address types to an identifier, as an admin would in the console."""
+    AddressType.objects.filter(key__in=address_types).update(
+        identifier=Identifier.objects.get(key=to)
+    )
+
+
+@pytest.fixture
+def mapped() -> None:
+    """The demo mapping: voice, SMS and WhatsApp to phone, email to email."""
+    map_channel("voice", "sms", "whatsapp", to="phone")
+    map_channel("email", to="email")

@@ -13,10 +13,10 @@ import pytest
 from django.db import connection
 
 from profiles.merge import AlreadyMerged, merge_profiles
-from profiles.models import AddressType, Event, ExternalId, Identifier, Merge, Profile
+from profiles.models import Event, ExternalId, Merge, Profile
 from profiles.resolution import ingest_message
 from profiles.search import Outcome, find_or_create_profile
-from tests.engine.conftest import holder, identifiers_of
+from tests.engine.conftest import holder, identifiers_of, map_channel
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -154,9 +154,7 @@ def test_the_same_message_id_at_once_is_applied_once():
 
 
 def test_lookups_and_first_events_for_one_new_phone_make_one_profile():
-    AddressType.objects.filter(key="sms").update(
-        identifier=Identifier.objects.get(key="phone")
-    )
+    map_channel("sms", to="phone")
 
     results = run_at_once(
         [lambda: find_or_create_profile(address_type="sms", address="+14155550199")] * 4

@@ -13,9 +13,16 @@ from profiles.merge import (
     add_identifier,
     merge_profiles,
 )
-from profiles.models import AddressType, AuditEntry, Event, ExternalId, Identifier
+from profiles.models import AuditEntry, Event, ExternalId, Identifier
 from profiles.search import Outcome, find_profile, find_profile_by_identifier
-from tests.engine.conftest import Feed, codes, holder, identifiers_of, profile_sets
+from tests.engine.conftest import (
+    Feed,
+    codes,
+    holder,
+    identifiers_of,
+    map_channel,
+    profile_sets,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -199,9 +206,7 @@ def test_f07_object_traits_merge_key_by_key(feed):
 
 
 def test_f08_stitched_history_is_found_by_email(feed):
-    AddressType.objects.filter(key="email").update(
-        identifier=Identifier.objects.get(key="email")
-    )
+    map_channel("email", to="email")
     feed({"type": "track", "anonymousId": "a-pia", "event": "Pricing Viewed"})
     feed(
         {
@@ -249,10 +254,7 @@ def test_f09_invalid_phones_are_never_identifiers(feed):
 
 
 def test_f10_lookup_format_differs_from_stored_format(feed):
-    phone = Identifier.objects.get(key="phone")
-    AddressType.objects.filter(key__in=["voice", "sms", "whatsapp"]).update(
-        identifier=phone
-    )
+    map_channel("voice", "sms", "whatsapp", to="phone")
     tao = feed(
         {"type": "identify", "userId": "u-tao", "traits": {"phone": "(202) 555-0143"}}
     ).profile
@@ -273,9 +275,7 @@ def test_f10_lookup_format_differs_from_stored_format(feed):
 
 
 def test_f10_voice_sdk_and_sip_callers_are_not_phones():
-    AddressType.objects.filter(key="voice").update(
-        identifier=Identifier.objects.get(key="phone")
-    )
+    map_channel("voice", to="phone")
 
     for address in ["client:alice", "sip:alice@example.test"]:
         result = find_profile(address_type="voice", address=address)

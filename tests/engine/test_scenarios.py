@@ -107,18 +107,7 @@ def test_4_merge_by_shared_identifier_oldest_survives():
     assert a.events.count() == 3
 
 
-def map_channels():
-    phone = Identifier.objects.get(key="phone")
-    email = Identifier.objects.get(key="email")
-
-    AddressType.objects.filter(key__in=["voice", "sms", "whatsapp"]).update(
-        identifier=phone
-    )
-    AddressType.objects.filter(key="email").update(identifier=email)
-
-
-def test_8_and_9_lookup_by_phone_and_whatsapp(feed):
-    map_channels()
+def test_8_and_9_lookup_by_phone_and_whatsapp(feed, mapped):
     profile = feed(
         {"type": "identify", "userId": "u8", "traits": {"phone": "+14155550123"}}
     ).profile
@@ -141,9 +130,7 @@ def test_10_unmapped_address_type_does_not_search(feed):
     assert Profile.objects.count() == 1
 
 
-def test_11_disabled_address_type_keeps_mapping(feed):
-
-    map_channels()
+def test_11_disabled_address_type_keeps_mapping(feed, mapped):
     profile = feed(
         {"type": "identify", "userId": "u11", "traits": {"phone": "+14155550123"}}
     ).profile
@@ -158,8 +145,7 @@ def test_11_disabled_address_type_keeps_mapping(feed):
     assert Profile.objects.count() == 1
 
 
-def test_12_no_match_creates_a_profile_holding_only_that_phone():
-    map_channels()
+def test_12_no_match_creates_a_profile_holding_only_that_phone(mapped):
 
     result = find_or_create_profile(address_type="sms", address="+442071838750")
     again = find_or_create_profile(address_type="sms", address="+44 20 7183 8750")
@@ -174,8 +160,7 @@ def test_12_no_match_creates_a_profile_holding_only_that_phone():
     assert result.profile.events.count() == 0
 
 
-def test_12_lookup_only_finds_nothing():
-    map_channels()
+def test_12_lookup_only_finds_nothing(mapped):
 
     result = find_profile(address_type="sms", address="+442071838750")
 

@@ -14,26 +14,18 @@ from profiles.search import (
     find_profile_by_identifier,
     get_canonical_profile,
 )
-from tests.engine.conftest import identifiers_of
+from tests.engine.conftest import identifiers_of, map_channel
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def mapped():
-    phone = Identifier.objects.get(key="phone")
-    email = Identifier.objects.get(key="email")
-    AddressType.objects.filter(key__in=["voice", "sms", "whatsapp"]).update(
-        identifier=phone
-    )
-    AddressType.objects.filter(key="email").update(identifier=email)
-    AddressType.objects.filter(key="chat").update(
-        identifier=Identifier.objects.get(key="user_id")
-    )
+def chat_mapped(mapped):
+    map_channel("chat", to="user_id")
 
 
 @pytest.fixture
-def jane(mapped):
+def jane(chat_mapped):
     return ingest_message(
         {
             "type": "identify",
@@ -98,7 +90,7 @@ def test_messenger_prefix_is_stripped(mapped):
     assert created.created is True
 
 
-def test_blocked_address_never_creates(mapped):
+def test_blocked_address_never_creates(chat_mapped):
     result = find_or_create_profile(address_type="chat", address="undefined")
 
     assert result == SearchResult(outcome=Outcome.INVALID_ADDRESS)
