@@ -150,9 +150,16 @@ def run_manage(database_url: str, *args: str) -> str:
     return done.stdout
 
 
-def resolve(database_url: str, events_path: Path) -> tuple[int, int, int, int, float]:
+def resolve(
+    database_url: str, events_path: Path, *, batch_size: int
+) -> tuple[int, int, int, int, float]:
     run_manage(database_url, "migrate", "--noinput")
-    summary = run_manage(database_url, "resolve_events", str(events_path))
+    summary = run_manage(
+        database_url,
+        "resolve_events",
+        str(events_path),
+        f"--batch-size={batch_size}",
+    )
     match = SUMMARY.fullmatch(summary.splitlines()[-1])
     if not match:
         sys.exit(f"unexpected summary: {summary!r}")
@@ -160,9 +167,13 @@ def resolve(database_url: str, events_path: Path) -> tuple[int, int, int, int, f
     return events, created, merges, warnings, float(match.group(5))
 
 
-def bench_sqlite(events_path: Path, rows: list[tuple[str, str, int]]) -> Figures:
+def bench_sqlite(
+    events_path: Path, rows: list[tuple[str, str, int]], *, batch_size: int
+) -> Figures:
     with tempfile.TemporaryDirectory() as folder:
-        figures = resolve(f"sqlite:///{folder}/bench.sqlite3", events_path)
+        figures = resolve(
+            f"sqlite:///{folder}/bench.sqlite3", events_path, batch_size=batch_size
+        )
 
         connection = sqlite3.connect(f"{folder}/baseline.sqlite3")
         connection.execute(
@@ -182,7 +193,11 @@ def bench_sqlite(events_path: Path, rows: list[tuple[str, str, int]]) -> Figures
 
 
 def bench_postgres(
-    admin_url: str, events_path: Path, rows: list[tuple[str, str, int]]
+    admin_url: str,
+    events_path: Path,
+    rows: list[tuple[str, str, int]],
+    *,
+    batch_size: int,
 ) -> Figures | None:
     try:
         admin = psycopg.connect(admin_url, autocommit=True)
@@ -195,7 +210,7 @@ def bench_postgres(
     admin.execute(sql.SQL("CREATE DATABASE {}").format(bench_db))
     bench_url = admin_url.rsplit("/", 1)[0] + "/bench"
     try:
-        figures = resolve(bench_url, events_path)
+        figures = resolve(bench_url, events_path, batch_size=batch_size)
 
         with psycopg.connect(bench_url) as connection:
             connection.execute(
@@ -232,6 +247,12 @@ def main() -> None:
         help="a server where the database `bench` may be created and dropped",
     )
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=1,
+        help="passed to resolve_events (default 1: a transaction per message)",
+    )
     options = parser.parse_args()
 
     messages = bench_events(count=options.events, seed=options.seed)
@@ -241,16 +262,19 @@ def main() -> None:
     rows = baseline_rows(messages)
     print(
         f"{len(messages)} events (seed {options.seed}), {bridging} bridging "
-        f"({bridging / len(messages):.1%}) on a "
-        f"{os.cpu_count()}-core machine"
+        f"({bridging / len(messages):.1%}) on a {os.cpu_count()}-core machine, "
+        f"resolve_events --batch-size {options.batch_size}"
     )
 
     with tempfile.TemporaryDirectory() as folder:
         events_path = Path(folder) / "events.jsonl"
         events_path.write_text("".join(json.dumps(m) + "\n" for m in messages))
-        results = [bench_sqlite(events_path, rows)]
+        batch_size = options.batch_size
+        results = [bench_sqlite(events_path, rows, batch_size=batch_size)]
         if not options.no_pg:
-            results.append(bench_postgres(options.pg_url, events_path, rows))
+            results.append(
+                bench_postgres(options.pg_url, events_path, rows, batch_size=batch_size)
+            )
 
     print(
         f"{'backend':<11} {'events':>7} {'created':>8} {'merges':>7} "

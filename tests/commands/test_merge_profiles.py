@@ -43,8 +43,10 @@ def test_refuses_to_join_two_user_ids_and_changes_nothing(run):
     result = run("merge_profiles", alba.uid, bram.uid)
 
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr.startswith("merge refused: ")
-    assert "user_id" in result.stderr
+    assert result.stderr == (
+        "Refused: it would break the identifier limit of user_id (limit 1) "
+        "on one profile.\n"
+    )
     assert Profile.objects.filter(merged_into__isnull=True).count() == 2
     assert not Merge.objects.exists()
 
@@ -57,7 +59,7 @@ def test_a_second_merge_of_the_same_pair_says_already_merged(run):
     result = run("merge_profiles", survivor.uid, other.uid)
 
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr.startswith("already merged")
+    assert result.stderr == f"Already merged into {survivor.uid}.\n"
     assert Merge.objects.count() == 1
 
 
@@ -67,4 +69,15 @@ def test_an_unknown_id_is_refused(run):
     result = run("merge_profiles", survivor.uid, "use_nobody")
 
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == "unknown profile: use_nobody\n"
+    assert result.stderr == "Unknown profile: use_nobody.\n"
+
+
+def test_a_merged_away_id_stands_for_its_survivor(run):
+    survivor = profile_of({"type": "identify", "userId": "u1"}, "m1")
+    other = profile_of({"type": "identify", "anonymousId": "an1"}, "m2")
+    run("merge_profiles", survivor.uid, other.uid)
+
+    result = run("merge_profiles", other.uid, survivor.uid)
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Already merged into {survivor.uid}.\n"

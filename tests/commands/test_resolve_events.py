@@ -47,8 +47,11 @@ def partition(run) -> list[list[str]]:
     )
 
 
-def test_summary_is_the_only_stdout_line(run, events_file):
-    result = run("resolve_events", events_file(with_ids(MESSAGES)))
+@pytest.mark.parametrize("batch_size", ["1", "2", "500"])
+def test_summary_is_the_only_stdout_line(run, events_file, batch_size):
+    path = events_file(with_ids(MESSAGES))
+
+    result = run("resolve_events", path, "--batch-size", batch_size)
 
     assert result.exit_code == 0
     assert len(result.stdout.splitlines()) == 1
@@ -109,7 +112,10 @@ def test_replaying_a_file_applies_nothing_twice(run, events_file):
     assert after == before == (5, 3, 1)
 
 
-def test_a_message_the_engine_fails_on_costs_only_itself(run, events_file, monkeypatch):
+@pytest.mark.parametrize("batch_size", ["1", "3"])
+def test_a_message_the_engine_fails_on_costs_only_itself(
+    run, events_file, monkeypatch, batch_size
+):
     real_ingest = resolve_events.ingest_message
 
     def failing_on_boom(message, **kwargs):
@@ -124,7 +130,7 @@ def test_a_message_the_engine_fails_on_costs_only_itself(run, events_file, monke
         {"type": "identify", "userId": "u3", "messageId": "three"},
     ]
 
-    result = run("resolve_events", events_file(messages))
+    result = run("resolve_events", events_file(messages), "--batch-size", batch_size)
 
     assert counts(result.stdout) == (2, 2, 0, 1)
     assert "line 2: skipped, the engine failed on it" in result.stderr
@@ -134,3 +140,8 @@ def test_a_message_the_engine_fails_on_costs_only_itself(run, events_file, monke
 def test_an_unreadable_path_is_a_command_error(run, tmp_path):
     with pytest.raises(CommandError, match="cannot read .*missing.jsonl"):
         run("resolve_events", str(tmp_path / "missing.jsonl"))
+
+
+def test_a_batch_size_below_one_is_a_command_error(run, events_file):
+    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+        run("resolve_events", events_file(with_ids(MESSAGES)), "--batch-size", "0")

@@ -29,14 +29,14 @@ class Command(BaseCommand):
         survivor = self.canonical(options["survivor"])
         other = self.canonical(options["other"])
         if survivor.pk == other.pk:
-            self.refuse(f"already merged: both ids are profile {survivor.uid}")
+            self.refuse(f"Already merged into {survivor.uid}.")
 
         try:
             merge = merge_profiles(survivor=survivor, other=other, actor="cli")
         except AlreadyMerged as error:
-            self.refuse(f"already merged: {error}")
+            self.refuse(str(error))
         except MergeRefused as error:
-            self.refuse(f"merge refused: {error}")
+            self.refuse(error.message)
 
         merge.survivor.refresh_from_db()
         self.stdout.write(json.dumps(export_profile(profile=merge.survivor)))
@@ -44,7 +44,7 @@ class Command(BaseCommand):
     def canonical(self, uid: str) -> Profile:
         profile = get_canonical_profile(uid=uid)
         if profile is None:
-            self.refuse(f"unknown profile: {uid}")
+            self.refuse(f"Unknown profile: {uid}.")
         return profile
 
     def refuse(self, reason: str) -> NoReturn:
