@@ -51,12 +51,15 @@ def test_refuses_to_join_two_user_ids_and_changes_nothing(run):
     assert not Merge.objects.exists()
 
 
-def test_a_second_merge_of_the_same_pair_says_already_merged(run):
+@pytest.mark.parametrize("order", ["same", "reversed"])
+def test_merging_a_merged_pair_again_says_already_merged(run, order):
     survivor = profile_of({"type": "identify", "userId": "u1"}, "m1")
     other = profile_of({"type": "identify", "anonymousId": "an1"}, "m2")
     run("merge_profiles", survivor.uid, other.uid)
+    # A merged-away id stands for its survivor, in either position.
+    ids = [survivor.uid, other.uid] if order == "same" else [other.uid, survivor.uid]
 
-    result = run("merge_profiles", survivor.uid, other.uid)
+    result = run("merge_profiles", *ids)
 
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == f"Already merged into {survivor.uid}.\n"
@@ -70,14 +73,3 @@ def test_an_unknown_id_is_refused(run):
 
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == "Unknown profile: use_nobody.\n"
-
-
-def test_a_merged_away_id_stands_for_its_survivor(run):
-    survivor = profile_of({"type": "identify", "userId": "u1"}, "m1")
-    other = profile_of({"type": "identify", "anonymousId": "an1"}, "m2")
-    run("merge_profiles", survivor.uid, other.uid)
-
-    result = run("merge_profiles", other.uid, survivor.uid)
-
-    assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == f"Already merged into {survivor.uid}.\n"
