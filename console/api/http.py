@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import uuid
 import zlib
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from profiles.credentials import authenticate_access_token
 from profiles.validation import RequestRejected, request_too_large
+
+logger = logging.getLogger(__name__)
 
 View = Callable[..., HttpResponse]
 
@@ -47,9 +50,28 @@ def api_view(**views_by_method: View) -> View:
         else:
             response = view(request, *args, **kwargs)
         response["Request-Id"] = uuid.uuid4().hex
+        if response.status_code >= 400:
+            _log_refusal(request, response)
         return response
 
     return dispatch
+
+
+def _log_refusal(request: HttpRequest, response: HttpResponse) -> None:
+    # Django's request logger would write the path, and a Profile API path
+    # holds an email or a phone; this line names the route instead.
+    match = request.resolver_match
+    route = match.route if match else "?"
+    level = logging.ERROR if response.status_code >= 500 else logging.WARNING
+    logger.log(
+        level,
+        "%s %s answered %s (request %s)",
+        request.method,
+        route,
+        response.status_code,
+        response["Request-Id"],
+    )
+    response._has_been_logged = True  # type: ignore[attr-defined]
 
 
 def credential_from_headers(request: HttpRequest) -> str | None:

@@ -391,3 +391,16 @@ def test_request_ids_differ(read, jane):
 
     assert first["Request-Id"] != second["Request-Id"]
     assert Profile.objects.filter(merged_into=None).count() == 1
+
+
+def test_refusals_log_the_route_never_the_email_in_the_path(read, jane, caplog):
+    caplog.set_level("INFO")
+
+    response = read("email:someone.else@example.com", "traits")
+
+    assert response.status_code == 404
+    assert "someone.else" not in caplog.text
+    assert [record.getMessage() for record in caplog.records] == [
+        "GET v1/spaces/<str:space>/collections/<str:collection>/profiles/"
+        f"<path:reference>/traits answered 404 (request {response['Request-Id']})"
+    ]

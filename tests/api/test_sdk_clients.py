@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 import requests
 import rudderstack.analytics.client as rudder
+import rudderstack.analytics.request as rudder_request
+import segment.analytics.request as segment_request
 from segment.analytics import Client as SegmentClient
 
 from .conftest import SPACE
@@ -17,6 +19,16 @@ from .conftest import SPACE
 # live_server needs a transactional database; serialized_rollback brings back
 # the default identifiers that flushing it removes.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(autouse=True)
+def _close_client_connections():
+    # Both clients keep one HTTP session per process. Closing its kept-alive
+    # connections lets the live server's request threads end before the
+    # server does, instead of closing the database connection afterwards.
+    yield
+    segment_request._session.close()
+    rudder_request._session.close()
 
 
 def profile_api(live_server, token: str, reference: str, resource: str, **params):

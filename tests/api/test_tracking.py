@@ -351,3 +351,43 @@ def test_the_write_key_never_reaches_the_log(send, write_key, caplog):
     header = base64.b64encode(f"{write_key}:".encode()).decode()
     assert write_key not in caplog.text
     assert header not in caplog.text
+
+
+def test_a_message_the_engine_fails_on_does_not_undo_the_others(send, monkeypatch):
+    from console.api import tracking
+
+    real_ingest = tracking.ingest_message
+
+    def failing_ingest(message, **kwargs):
+        if message.get("userId") == "u-bad":
+            raise RuntimeError("simulated database failure")
+        return real_ingest(message, **kwargs)
+
+    monkeypatch.setattr(tracking, "ingest_message", failing_ingest)
+    body = {
+        "batch": [
+            {"type": "identify", "userId": "u1", "messageId": "m-1"},
+            {"type": "identify", "userId": "u-bad", "messageId": "m-2"},
+            {"type": "identify", "userId": "u3", "messageId": "m-3"},
+        ]
+    }
+
+    response = send("/v1/batch", body)
+
+    assert response.status_code == 500
+    assert response.json() == {
+        "success": False,
+        "error": {
+            "code": "internal_error",
+            "message": "1 message(s) could not be stored; retrying is safe.",
+        },
+        "errors": [{"index": 1, "error": "The message could not be stored; retry."}],
+    }
+    assert canonical_profiles() == {
+        frozenset({"user_id:u1"}),
+        frozenset({"user_id:u3"}),
+    }
+
+    monkeypatch.setattr(tracking, "ingest_message", real_ingest)
+    assert send("/v1/batch", body).json() == {"success": True}
+    assert Event.objects.count() == 3
