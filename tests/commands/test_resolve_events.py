@@ -58,6 +58,7 @@ def test_summary_is_the_only_stdout_line(run, events_file, batch_size):
     # Created for u1, for an2 and for an3; an2's profile merged into u1's; the
     # blocked userId "null" is the one warning.
     assert counts(result.stdout) == (5, 3, 1, 1)
+    assert result.stderr == "line 5: blocked_value (user_id)\n"
     assert partition(run) == [
         ["anonymous_id:an2", "email:a@x.com", "user_id:u1"],
         ["anonymous_id:an3"],

@@ -4,9 +4,10 @@ Stdout carries one line only, the last one:
 `events=N profiles_created=N merges=N warnings=N seconds=F`, where `events`
 counts the messages stored by this run (a message whose messageId is already
 stored is acknowledged and not counted) and `warnings` counts the engine's
-warnings plus every line that was skipped. A skipped line (not UTF-8, not JSON,
-not a valid message) is named with its line number on stderr; blank lines are
-ignored. Progress goes to stderr every few seconds on big files.
+warnings plus every line that was skipped. Each of them is named on stderr with
+its line number: a skipped line (not UTF-8, not JSON, not a valid message) with
+the reason, an engine warning with its code and identifier type. Blank lines
+are ignored. Progress goes to stderr every few seconds on big files.
 """
 
 from __future__ import annotations
@@ -163,3 +164,10 @@ class Command(BaseCommand):
         tally.profiles_created += int(result.created)
         tally.merges += result.merges
         tally.warnings += len(result.warnings)
+        for warning in result.warnings:
+            # The code and the identifier type say what happened; the value
+            # stays on the stored event, out of terminals and CI logs.
+            self.stderr.write(
+                f"line {number}: {warning.get('code', 'warning')} "
+                f"({warning.get('identifier') or 'event'})"
+            )
