@@ -33,8 +33,8 @@ from profiles.locks import lock_profiles, lock_values, run_in_transaction
 from profiles.merge import (
     MAX_IDENTIFIERS,
     MAX_MERGES,
+    Held,
     broken_limits,
-    held_identifiers,
     merge_count,
     merge_into,
 )
@@ -109,12 +109,15 @@ def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _raw_sources(message: dict, identifiers: dict[str, Identifier]) -> Iterator:
+def _sources(
+    message: dict, identifiers: dict[str, Identifier], warnings: list[dict]
+) -> Iterator[tuple[str, str, Any]]:
     """(field path, identifier key, raw value) in extraction order."""
     context = _dict(message.get("context"))
     yield "userId", "user_id", message.get("userId")
     if message.get("type") == "alias":
-        yield "previousId", "previousId", message.get("previousId")
+        previous = message.get("previousId")
+        yield "previousId", _alias_type(previous, identifiers), previous
     yield "anonymousId", "anonymous_id", message.get("anonymousId")
 
     keyed = {
@@ -138,11 +141,8 @@ def _raw_sources(message: dict, identifiers: dict[str, Identifier]) -> Iterator:
     if kind in DEVICE_IDENTIFIERS:
         yield "context.device.id", f"{kind}.id", device.get("id")
         if device.get("adTrackingEnabled") is True:
-            yield (
-                "context.device.advertisingId",
-                f"{kind}.idfa",
-                device.get("advertisingId"),
-            )
+            advertising_id = device.get("advertisingId")
+            yield "context.device.advertisingId", f"{kind}.idfa", advertising_id
         yield "context.device.token", f"{kind}.push_token", device.get("token")
 
     for name, integrations in (
@@ -150,23 +150,42 @@ def _raw_sources(message: dict, identifiers: dict[str, Identifier]) -> Iterator:
         ("context.integrations", context.get("integrations")),
     ):
         google = _dict(_dict(integrations).get("Google Analytics"))
-        yield (
-            f"{name}.Google Analytics.clientId",
-            "ga_client_id",
-            google.get("clientId"),
-        )
+        client_id = google.get("clientId")
+        yield f"{name}.Google Analytics.clientId", "ga_client_id", client_id
 
-    external_ids = context.get("externalIds")
-    for index, entry in enumerate(
-        external_ids if isinstance(external_ids, list) else []
-    ):
+    yield from _external_ids(context.get("externalIds"), identifiers, warnings)
+
+
+def _external_ids(
+    entries: Any, identifiers: dict[str, Identifier], warnings: list[dict]
+) -> Iterator[tuple[str, str, Any]]:
+    """The person-level entries of `context.externalIds`; a type seen for
+    the first time is added to the settings (rule 0.2)."""
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
         path = f"context.externalIds[{index}]"
         if not isinstance(entry, dict):
-            yield path, None, entry
+            message = "An external id must be an object."
+            warnings.append(warning("invalid_type", message, field=path))
             continue
-        if entry.get("collection", "users") != "users":
+        if entry.get("collection", "users") != "users" or entry.get("id") is None:
             continue  # account-level ids belong to groups, not to people
-        yield path, ("externalIds", entry.get("type")), entry.get("id")
+        raw_type = entry.get("type")
+        key = raw_type.strip() if isinstance(raw_type, str) else ""
+        if key not in identifiers:
+            try:
+                identifiers[key] = ensure_identifier(key=key)
+            except ValidationError:
+                warnings.append(
+                    warning(
+                        "invalid_identifier_type",
+                        "An external id type must be a lower-case key such as "
+                        "'shopify_id'.",
+                        field=path,
+                        value=str(raw_type)[:100],
+                    )
+                )
+                continue
+        yield path, key, entry.get("id")
 
 
 def extract_identifiers(
@@ -183,51 +202,15 @@ def extract_identifiers(
     candidates: list[Candidate] = []
     warnings: list[dict] = []
     seen: set[tuple[int, str]] = set()
-    for path, key, raw in _raw_sources(message, identifiers):
-        if raw is None:
-            continue
-        if isinstance(key, tuple):
-            key = _external_id_type(key[1], path, warnings, identifiers)
-            if key is None:
-                continue
-        elif key is None:
-            warnings.append(
-                warning("invalid_type", "An external id must be an object.", field=path)
-            )
-            continue
-        elif key == "previousId":
-            key = _alias_type(raw, identifiers)
-
+    for path, key, raw in _sources(message, identifiers, warnings):
         identifier = identifiers.get(key)
-        if identifier is None:
+        if raw is None or identifier is None:
             continue
         candidate = _candidate(identifier, raw, path, len(candidates), rules, warnings)
         if candidate is not None and candidate.pair not in seen:
             seen.add(candidate.pair)
             candidates.append(candidate)
     return candidates, warnings
-
-
-def _external_id_type(
-    raw_type: Any, path: str, warnings: list[dict], identifiers: dict[str, Identifier]
-) -> str | None:
-    """The key of an external id's type, added to the settings when new."""
-    key = raw_type.strip() if isinstance(raw_type, str) else ""
-    if key in identifiers:
-        return key
-    try:
-        identifiers[key] = ensure_identifier(key=key)
-    except ValidationError:
-        warnings.append(
-            warning(
-                "invalid_identifier_type",
-                "An external id type must be a lower-case key such as 'shopify_id'.",
-                field=path,
-                value=str(raw_type)[:100],
-            )
-        )
-        return None
-    return key
 
 
 def _alias_type(raw: Any, identifiers: dict[str, Identifier]) -> str:
@@ -368,56 +351,84 @@ def message_id_of(message: dict, warnings: list[dict]) -> str:
 # Matching --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where the values being attached come from."""
+
+    message_id: str
+    source: str
+
+
 @dataclass
 class Resolution:
-    profile: Profile | None
+    profile: Profile
     created: bool = False
-    merges: int = 0
+    merges: list[Merge] = field(default_factory=list)
     attached: set[tuple[int, str]] = field(default_factory=set)
     warnings: list[dict] = field(default_factory=list)
 
 
-def _holders(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
-    """(identifier id, value) -> the canonical profile id holding it."""
-    if not pairs:
-        return {}
-    query = Q()
+def _read(
+    pairs: list[tuple[int, str]], profile_ids: list[int]
+) -> list[tuple[int, str, int, datetime]]:
+    """(identifier id, value, canonical profile id, first seen) of every
+    ExternalId that is one of `pairs` or belongs to one of `profile_ids`."""
+    query = Q(profile_id__in=profile_ids) if profile_ids else Q()
     by_identifier: dict[int, list[str]] = {}
     for identifier_id, value in pairs:
         by_identifier.setdefault(identifier_id, []).append(value)
     for identifier_id, values in by_identifier.items():
         query |= Q(identifier_id=identifier_id, value__in=values)
+    if not query:
+        return []
     rows = ExternalId.objects.filter(query).values_list(
-        "identifier_id", "value", "profile_id", "profile__merged_into_id"
+        "identifier_id",
+        "value",
+        "profile_id",
+        "profile__merged_into_id",
+        "first_seen_at",
     )
-    return {(i, v): merged or profile for i, v, profile, merged in rows}
+    return [(i, v, merged or profile, seen) for i, v, profile, merged, seen in rows]
 
 
-def _lock_holders(
-    pairs: list[tuple[int, str]],
-) -> tuple[dict[tuple[int, str], int], dict[int, Profile]]:
-    """Lock the canonical profiles holding any of the pairs, re-reading until
-    the holders are stable: a concurrent merge may move values while this
-    transaction waits for a lock, and then the survivor is locked as well."""
+@dataclass
+class Match:
+    """The canonical profiles holding an event's values, locked, and every
+    identifier they hold."""
+
+    holders: dict[tuple[int, str], int]  # (identifier id, value) -> profile id
+    profiles: dict[int, Profile]
+    held: list[Held]
+
+
+def _match(pairs: list[tuple[int, str]]) -> Match:
+    """Lock the canonical profiles holding any of the pairs, reading again
+    until the holders are stable: a concurrent merge may move values while
+    this transaction waits for a lock, and then the survivor is locked too."""
+    wanted_pairs = set(pairs)
     locked: dict[int, Profile] = {}
+    rows = _read(pairs, [])
     while True:
-        holders = _holders(pairs)
+        holders = {(i, v): pk for i, v, pk, _ in rows if (i, v) in wanted_pairs}
         wanted = set(holders.values())
         missing = wanted - set(locked)
         if not missing:
-            return holders, {pk: locked[pk] for pk in wanted}
+            return Match(
+                holders=holders,
+                profiles={pk: locked[pk] for pk in wanted},
+                held=[Held(pk, i, v, seen) for i, v, pk, seen in rows if pk in wanted],
+            )
         locked.update(lock_profiles(missing))
         for pk in missing:
-            if pk not in locked:
-                # Deleted meanwhile: its values are gone on the next read.
-                continue
-            if locked[pk].merged_into_id is not None:
-                # Merged away meanwhile: the next read names the survivor.
+            # Merged away while this waited: the next read names the survivor.
+            # (Deleted ones are simply absent, and so are their values.)
+            if pk in locked and locked[pk].merged_into_id is not None:
                 del locked[pk]
+        rows = _read(pairs, list(locked))
 
 
 def _attach(
-    *, profile: Profile, ids: list[Candidate], at: datetime, event: Event
+    *, profile: Profile, ids: list[Candidate], at: datetime, origin: Origin
 ) -> set[tuple[int, str]]:
     ExternalId.objects.bulk_create(
         ExternalId(
@@ -426,15 +437,15 @@ def _attach(
             value=candidate.value,
             first_seen_at=at,
             last_seen_at=at,
-            first_message_id=event.message_id,
-            source=event.source,
+            first_message_id=origin.message_id,
+            source=origin.source,
         )
         for candidate in ids
     )
     return {candidate.pair for candidate in ids}
 
 
-def _create(*, ids: list[Candidate], at: datetime, event: Event) -> Resolution:
+def _create(*, ids: list[Candidate], at: datetime, origin: Origin) -> Resolution:
     """A new profile with the event's ids, each type cut to its limit in
     extraction order."""
     profile = Profile.objects.create(created_at=at)
@@ -448,7 +459,7 @@ def _create(*, ids: list[Candidate], at: datetime, event: Event) -> Resolution:
             counts[candidate.identifier.pk] = n + 1
         else:
             dropped.append(candidate)
-    attached = _attach(profile=profile, ids=kept, at=at, event=event)
+    attached = _attach(profile=profile, ids=kept, at=at, origin=origin)
     return Resolution(
         profile=profile,
         created=True,
@@ -487,40 +498,42 @@ def _best_holder(
 
 def resolve(
     *,
-    event: Event,
     candidates: list[Candidate],
     identifiers: dict[int, Identifier],
     at: datetime,
+    origin: Origin,
 ) -> Resolution:
     """Section 2.4: match, merge, demote; the caller holds a transaction.
 
-    `identifiers` maps the id of every identifier type to its settings.
+    `candidates` is not empty; `identifiers` maps the id of every identifier
+    type to its settings. Merge rows are written without their event, which
+    the caller stores afterwards.
     """
     lock_values(c.pair for c in candidates)
     ids = list(candidates)
     # Each demoted value and the warning saying which limit dropped it.
     demoted: dict[tuple[int, str], dict] = {}
     while True:
-        holders, profiles = _lock_holders([c.pair for c in ids])
-        if not profiles:
+        match = _match([c.pair for c in ids])
+        if not match.profiles:
             if ids:
-                resolution = _create(ids=ids, at=at, event=event)
+                resolution = _create(ids=ids, at=at, origin=origin)
                 resolution.warnings[:0] = list(demoted.values())
                 return resolution
-            return _fallback(event=event, originals=candidates, demoted=demoted, at=at)
+            return _fallback(
+                originals=candidates, demoted=demoted, at=at, origin=origin
+            )
 
-        ordered = sorted(profiles.values(), key=lambda p: (p.created_at, p.pk))
-        held = held_identifiers([p.pk for p in ordered])
-        held_pairs = {(h.identifier_id, h.value) for h in held}
+        ordered = sorted(match.profiles.values(), key=lambda p: (p.created_at, p.pk))
+        held_pairs = {(h.identifier_id, h.value) for h in match.held}
         new_ids = [c for c in ids if c.pair not in held_pairs]
         cap = _cap_reached(ordered, held_pairs, new_ids)
         if cap is not None:
-            profile = _best_holder(ids, holders, profiles)
-            warnings = [*demoted.values(), cap]
-            return Resolution(profile=profile, warnings=warnings)
+            profile = _best_holder(ids, match.holders, match.profiles)
+            return Resolution(profile=profile, warnings=[*demoted.values(), cap])
 
         broken = broken_limits(
-            held=held,
+            held=match.held,
             new=[c.pair for c in new_ids],
             identifiers=identifiers,
             at=at,
@@ -530,9 +543,9 @@ def resolve(
                 ordered=ordered,
                 ids=ids,
                 new_ids=new_ids,
-                holders=holders,
-                event=event,
+                holders=match.holders,
                 at=at,
+                origin=origin,
                 demoted=demoted,
             )
 
@@ -543,7 +556,9 @@ def resolve(
                 demoted[c.pair] = _limit_warning(c, reasons)
         ids = [c for c in ids if c.identifier.priority != lowest]
         if not ids:
-            return _fallback(event=event, originals=candidates, demoted=demoted, at=at)
+            return _fallback(
+                originals=candidates, demoted=demoted, at=at, origin=origin
+            )
 
 
 def _cap_reached(
@@ -571,27 +586,29 @@ def _merge_and_attach(
     ids: list[Candidate],
     new_ids: list[Candidate],
     holders: dict[tuple[int, str], int],
-    event: Event,
     at: datetime,
+    origin: Origin,
     demoted: dict[tuple[int, str], dict],
 ) -> Resolution:
     survivor, others = ordered[0], ordered[1:]
+    merges = []
     for other in others:
         link = next(c for c in ids if holders.get(c.pair) == other.pk)
-        merge_into(
-            survivor=survivor,
-            other=other,
-            kind=Merge.Kind.EVENT,
-            event=event,
-            identifier=link.identifier,
-            value=link.value,
+        merges.append(
+            merge_into(
+                survivor=survivor,
+                other=other,
+                kind=Merge.Kind.EVENT,
+                identifier=link.identifier,
+                value=link.value,
+            )
         )
-    attached = _attach(profile=survivor, ids=new_ids, at=at, event=event)
+    attached = _attach(profile=survivor, ids=new_ids, at=at, origin=origin)
     seen_again = [c.pair for c in ids if c not in new_ids]
     _touch(survivor, seen_again, at)
     return Resolution(
         profile=survivor,
-        merges=len(others),
+        merges=merges,
         attached=attached,
         warnings=list(demoted.values()),
     )
@@ -610,23 +627,23 @@ def _touch(profile: Profile, pairs: list[tuple[int, str]], at: datetime) -> None
 
 def _fallback(
     *,
-    event: Event,
     originals: list[Candidate],
     demoted: dict[tuple[int, str], dict],
     at: datetime,
+    origin: Origin,
 ) -> Resolution:
     """Every id was demoted: the profile holding the highest-priority original
     identifier, else a new profile holding only that identifier."""
     best = min(originals, key=lambda c: c.rank)
-    holders, profiles = _lock_holders([best.pair])
-    if profiles:
-        profile = next(iter(profiles.values()))
+    match = _match([best.pair])
+    if match.profiles:
+        profile = next(iter(match.profiles.values()))
         created = False
         attached: set = set()
     else:
         profile = Profile.objects.create(created_at=at)
         created = True
-        attached = _attach(profile=profile, ids=[best], at=at, event=event)
+        attached = _attach(profile=profile, ids=[best], at=at, origin=origin)
     return Resolution(
         profile=profile,
         created=created,
@@ -670,6 +687,24 @@ def _ingest(message: dict, *, source: str, received_at: datetime) -> IngestResul
     )
     warnings.extend(dropped)
     traits = identify_traits(message, warnings)
+
+    resolution = None
+    if candidates:
+        resolution = resolve(
+            candidates=candidates,
+            identifiers={i.pk: i for i in identifiers.values()},
+            at=at,
+            origin=Origin(message_id=message_id, source=source),
+        )
+        warnings.extend(resolution.warnings)
+    else:
+        reason = "No usable identifier: stored without a profile."
+        warnings.append(warning("unresolved", reason))
+
+    # Stored after resolving so that the common case is one write; a
+    # duplicate messageId that slipped past the check above fails here on the
+    # unique constraint and the retry answers it as a duplicate.
+    profile = resolution.profile if resolution else None
     event = Event.objects.create(
         source=source,
         message_id=message_id,
@@ -678,38 +713,29 @@ def _ingest(message: dict, *, source: str, received_at: datetime) -> IngestResul
         payload=message,
         timestamp=at,
         received_at=received_at,
+        profile=profile,
+        warnings=warnings,
     )
+    if resolution is None:
+        return IngestResult(event=event, profile=None, warnings=warnings)
 
-    if not candidates:
-        event.warnings = warnings + [
-            warning("unresolved", "No usable identifier: stored without a profile.")
-        ]
-        event.save(update_fields=["warnings"])
-        return IngestResult(event=event, profile=None, warnings=event.warnings)
-
-    resolution = resolve(
-        event=event,
-        candidates=candidates,
-        identifiers={identifier.pk: identifier for identifier in identifiers.values()},
-        at=at,
-    )
-    profile = resolution.profile
+    if resolution.merges:
+        Merge.objects.filter(pk__in=[m.pk for m in resolution.merges]).update(
+            event=event
+        )
     if traits and apply_traits(profile=profile, traits=traits, at=at, seq=event.pk):
         profile.save(update_fields=["traits", "trait_updated_at", "updated_at"])
-    event.profile = profile
-    event.warnings = warnings + resolution.warnings
-    event.save(update_fields=["profile", "warnings"])
-    if event.warnings:
+    if warnings:
         logger.info(
             "Event %s resolved to profile %s with %s warnings",
             event.pk,
             profile.pk,
-            len(event.warnings),
+            len(warnings),
         )
     return IngestResult(
         event=event,
         profile=profile,
         created=resolution.created,
-        merges=resolution.merges,
-        warnings=event.warnings,
+        merges=len(resolution.merges),
+        warnings=warnings,
     )
