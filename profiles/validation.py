@@ -68,9 +68,8 @@ class CheckedRequest:
 
 
 def parse_json_body(data: bytes) -> dict[str, Any]:
-    """The request body as a JSON object, or RequestRejected."""
-    if len(data) > MAX_REQUEST_BYTES:
-        raise request_too_large()
+    """The request body (already within its size limit) as a JSON object, or
+    RequestRejected."""
     try:
         body = json.loads(data, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as error:
@@ -270,10 +269,9 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def request_too_large() -> RequestRejected:
-    """The refusal of a body over the request limit (measured decompressed)."""
+def request_too_large(limit: int = MAX_REQUEST_BYTES) -> RequestRejected:
+    """The refusal of a body over `limit` bytes (measured decompressed)."""
     return RequestRejected(
         "request_too_large",
-        f"The body is larger than {MAX_REQUEST_BYTES} bytes (500 KiB) "
-        "once decompressed.",
+        f"The body is larger than {limit // KIB} KiB once decompressed.",
     )

@@ -107,7 +107,7 @@ def read_body(request: HttpRequest, *, limit: int) -> bytes:
     if encoding in {"", "identity"}:
         data = request.read(limit + 1)
         if len(data) > limit:
-            raise request_too_large()
+            raise request_too_large(limit)
         return data
     if encoding not in {"gzip", "x-gzip"}:
         raise RequestRejected(
@@ -117,7 +117,7 @@ def read_body(request: HttpRequest, *, limit: int) -> bytes:
 
     compressed = request.read(limit + GZIP_OVERHEAD_BYTES + 1)
     if len(compressed) > limit + GZIP_OVERHEAD_BYTES:
-        raise request_too_large()
+        raise request_too_large(limit)
     return gunzip(compressed, limit=limit)
 
 
@@ -134,7 +134,7 @@ def gunzip(data: bytes, *, limit: int) -> bytes:
                 "invalid_gzip", "The body is not valid gzip data."
             ) from error
         if len(output) > limit:
-            raise request_too_large()
+            raise request_too_large(limit)
         if not decompressor.eof:
             raise RequestRejected("invalid_gzip", "The gzip data is truncated.")
         remaining = decompressor.unused_data

@@ -272,3 +272,18 @@ def test_a_write_key_is_not_an_access_token(client, write_key, contact_center_ma
     )
 
     assert response.status_code == 401
+
+
+def test_an_oversized_body_is_400(client, bearer, contact_center_mapping):
+    body = {"address_type": "sms", "address": "+442071838750", "pad": "x" * 20_000}
+
+    response = post(client, body, **bearer)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": "invalid_request",
+            "message": "The body is larger than 16 KiB once decompressed.",
+        }
+    }
+    assert store_counts() == (0, 0, 0)
