@@ -11,14 +11,15 @@ Every action is safe to submit twice: a repeat says "already present",
 from __future__ import annotations
 
 import json
-import logging
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -51,8 +52,6 @@ from profiles.profile_actions import (
 from profiles.reads import find_profile_by_reference
 from profiles.search import find_profile_by_identifier, get_canonical_profile
 
-logger = logging.getLogger(__name__)
-
 CHANGE_PROFILE = "profiles.change_profile"
 PAGE = "console/profiles/index.html"
 RESULTS = "console/profiles/_results.html"
@@ -69,11 +68,33 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
+def refuse_nul(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Answer 400 when the path or a parameter holds a NUL character: no
+    stored value can hold one, and PostgreSQL refuses it in any query."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        texts = [
+            *map(str, kwargs.values()),
+            *(text for _, values in request.GET.lists() for text in values),
+            *(text for _, values in request.POST.lists() for text in values),
+        ]
+        if any("\x00" in text for text in texts):
+            return HttpResponseBadRequest(
+                "A NUL character cannot be part of a profile id or identifier.",
+                content_type="text/plain; charset=utf-8",
+            )
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 # Pages.
 
 
 @require_GET
 @login_required
+@refuse_nul
 def profiles_page(request: HtmxHttpRequest) -> HttpResponse:
     """Search results for `q`, else the most recently updated profiles."""
     identifier_key = request.GET.get("identifier", ANY_IDENTIFIER)
@@ -100,6 +121,7 @@ def profiles_page(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
+@refuse_nul
 def profile_page(request: HtmxHttpRequest, uid: str) -> HttpResponse:
     """The card; a merged-away id leads to the profile it was merged into."""
     profile = get_canonical_profile(uid=uid)
@@ -114,6 +136,7 @@ def profile_page(request: HtmxHttpRequest, uid: str) -> HttpResponse:
 @require_GET
 @login_required
 @permission_required(CHANGE_PROFILE, raise_exception=True)
+@refuse_nul
 def profile_delete_confirm(request: HtmxHttpRequest, uid: str) -> HttpResponse:
     """What deleting the profile would erase, and the button that does it."""
     profile = get_canonical_profile(uid=uid)
@@ -137,6 +160,7 @@ def profile_delete_confirm(request: HtmxHttpRequest, uid: str) -> HttpResponse:
 @require_POST
 @login_required
 @permission_required(CHANGE_PROFILE, raise_exception=True)
+@refuse_nul
 def profile_identifier_add(request: HtmxHttpRequest, uid: str) -> HttpResponse:
     profile = get_canonical_profile(uid=uid)
     if profile is None:
@@ -181,6 +205,7 @@ def profile_identifier_add(request: HtmxHttpRequest, uid: str) -> HttpResponse:
 @require_POST
 @login_required
 @permission_required(CHANGE_PROFILE, raise_exception=True)
+@refuse_nul
 def profile_identifier_remove(request: HtmxHttpRequest, uid: str) -> HttpResponse:
     profile = get_canonical_profile(uid=uid)
     if profile is None:
@@ -212,6 +237,7 @@ def profile_identifier_remove(request: HtmxHttpRequest, uid: str) -> HttpRespons
 @require_POST
 @login_required
 @permission_required(CHANGE_PROFILE, raise_exception=True)
+@refuse_nul
 def profile_merge(request: HtmxHttpRequest, uid: str) -> HttpResponse:
     """Merge the profile named in the form into this one."""
     survivor = get_canonical_profile(uid=uid)
@@ -251,6 +277,7 @@ def profile_merge(request: HtmxHttpRequest, uid: str) -> HttpResponse:
 @require_POST
 @login_required
 @permission_required(CHANGE_PROFILE, raise_exception=True)
+@refuse_nul
 def profile_delete(request: HtmxHttpRequest, uid: str) -> HttpResponse:
     profile = Profile.objects.select_related("merged_into").filter(uid=uid).first()
     if profile is None:

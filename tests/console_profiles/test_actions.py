@@ -391,3 +391,33 @@ def test_actions_on_a_deleted_profile_never_fail(agent_client, p1, p2):
             f"Profile {p1.uid} no longer exists (already deleted?)."
         ]
     assert agent_client.get(f"/profiles/{p1.uid}/delete/").status_code == 404
+
+
+# Input PostgreSQL cannot hold.
+
+
+NUL_REQUESTS = [
+    ("get", "/profiles/", {"q": "a\x00b"}),
+    ("get", "/profiles/", {"identifier": "\x00", "q": "u-mia"}),
+    ("get", "/profiles/use_\x00/", {}),
+    ("get", "/profiles/{uid}/", {"events": "\x00"}),
+    ("post", "/profiles/{uid}/identifiers/add/", {"value": "a\x00@x.test"}),
+    ("post", "/profiles/{uid}/identifiers/remove/", {"value": "\x00"}),
+    ("post", "/profiles/{uid}/merge/", {"other": "use_\x00"}),
+    ("post", "/profiles/use_\x00/delete/confirmed/", {}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "data"), NUL_REQUESTS)
+def test_a_nul_character_is_a_400_and_changes_nothing(
+    agent_client, p1, method, path, data
+):
+    before = (identifiers_of(p1), Profile.objects.count(), audit_actions())
+
+    response = getattr(agent_client, method)(path.format(uid=p1.uid), data)
+
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        "A NUL character cannot be part of a profile id or identifier."
+    )
+    assert (identifiers_of(p1), Profile.objects.count(), audit_actions()) == before
