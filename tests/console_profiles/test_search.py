@@ -234,3 +234,18 @@ def test_search_form_keeps_the_query_and_lists_identifiers_by_display_name(
     )
     assert 'name="q" type="search" value="x y"' in response.content.decode()
     assert response.context["error"] == "Not a phone number."
+
+
+def test_f08_the_card_found_shows_the_anonymous_event_before_the_identify(
+    viewer_client, pia
+):
+    found = viewer_client.get("/profiles/", {"q": "PIA@example.test"})
+    card = viewer_client.get(f"/profiles/{uids(found)[0]}/")
+
+    events = [(r["event"].type, r["event"].name) for r in card.context["event_rows"]]
+    assert events == [("identify", ""), ("track", "Pricing Viewed")]
+    assert section(card.content.decode(), "identifier-email") == (
+        '<tbody id="identifier-email"><tr><th scope="rowgroup" rowspan="1">email</th>'
+        '<td><code>pia@example.test</code></td><td><time datetime="2024-01-01T00:01:'
+        '00+00:00">2024-01-01 00:01 UTC</time></td></tr></tbody>'
+    )
