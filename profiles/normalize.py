@@ -20,9 +20,11 @@ import phonenumbers
 from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
-from profiles.models import BlockedValue, Normaliser
+from profiles.models import BlockedValue, ExternalId, Normaliser
 
 logger = logging.getLogger(__name__)
+
+MAX_VALUE_LENGTH = ExternalId._meta.get_field("value").max_length
 
 # Channel prefixes that contact-center software puts before a phone number.
 PHONE_PREFIXES = ("tel:", "sms:", "whatsapp:")
@@ -107,7 +109,12 @@ NORMALISERS = {
 
 def normalise_value(value: object, *, normaliser: str) -> str:
     """Normalise with the named normaliser; raises InvalidValue."""
-    return NORMALISERS[Normaliser(normaliser)](value)
+    normalised = NORMALISERS[Normaliser(normaliser)](value)
+    if len(normalised) > MAX_VALUE_LENGTH:
+        raise InvalidValue(
+            "too_long", f"An identifier is at most {MAX_VALUE_LENGTH} characters."
+        )
+    return normalised
 
 
 @lru_cache(maxsize=512)

@@ -38,13 +38,7 @@ from profiles.merge import (
     merge_count,
     merge_into,
 )
-from profiles.models import (
-    Event,
-    ExternalId,
-    Identifier,
-    Merge,
-    Profile,
-)
+from profiles.models import Event, ExternalId, Identifier, Merge, Profile
 from profiles.normalize import (
     BlockRule,
     InvalidValue,
@@ -516,13 +510,9 @@ def resolve(
     while True:
         match = _match([c.pair for c in ids])
         if not match.profiles:
-            if ids:
-                resolution = _create(ids=ids, at=at, origin=origin)
-                resolution.warnings[:0] = list(demoted.values())
-                return resolution
-            return _fallback(
-                originals=candidates, demoted=demoted, at=at, origin=origin
-            )
+            resolution = _create(ids=ids, at=at, origin=origin)
+            resolution.warnings[:0] = list(demoted.values())
+            return resolution
 
         ordered = sorted(match.profiles.values(), key=lambda p: (p.created_at, p.pk))
         held_pairs = {(h.identifier_id, h.value) for h in match.held}
@@ -659,7 +649,12 @@ def ingest_message(
     message: dict, *, source: str = "", received_at: datetime | None = None
 ) -> IngestResult:
     """Store one already-validated Segment-spec message and resolve it, in its
-    own transaction (retried on PostgreSQL when it loses a race)."""
+    own transaction (retried on PostgreSQL when it loses a race).
+
+    Nested in an outer transaction it runs in a savepoint, and its locks are
+    held until the outer transaction ends: batch many messages that way only
+    where one process writes (an import), never in concurrent requests.
+    """
     received_at = received_at or timezone.now()
     return run_in_transaction(
         lambda: _ingest(message, source=source[:64], received_at=received_at),

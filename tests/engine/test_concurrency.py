@@ -94,7 +94,7 @@ def test_f05_parallel_first_events_for_a_new_user(round_, caplog):
 
 def test_f06_merges_in_both_directions_and_an_ingest_at_once(caplog):
     caplog.set_level(logging.INFO)
-    for round_ in range(40):
+    for round_ in range(100):
         user, email = f"u-mia-{round_}", f"mia{round_}@example.test"
         p1 = ingest_message({"type": "identify", "userId": user}).profile
         p2 = ingest_message(

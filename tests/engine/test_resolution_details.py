@@ -392,3 +392,14 @@ def test_manual_merge_of_a_stale_tombstone_uses_its_survivor():
     assert profile_sets() == {
         frozenset({"user_id:u-a", "anonymous_id:x-b", "anonymous_id:x-c"})
     }
+
+
+def test_an_over_long_value_is_refused_not_a_crash():
+    result = ingest_message(
+        {"type": "identify", "userId": "u" * 1025, "anonymousId": "a-long"}
+    )
+
+    assert identifiers_of(result.profile) == {"anonymous_id:a-long"}
+    assert [(w["code"], w["identifier"]) for w in result.warnings] == [
+        ("too_long", "user_id")
+    ]
