@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 
 from profiles.audit import Actor, record_audit
 from profiles.models import (
@@ -212,9 +211,18 @@ def orphaned_address_types() -> dict[str, str]:
 
 def _lock_identifiers() -> list[Identifier]:
     """Every identifier in priority order, locked until the transaction ends
-    (on PostgreSQL; SQLite serialises writers anyway), so that two reorders
-    cannot interleave."""
-    return list(Identifier.objects.select_for_update().order_by("priority", "id"))
+    (on PostgreSQL; SQLite serialises writers anyway), so that creations and
+    reorders happen one at a time.
+
+    Rows are locked in primary-key order, which never changes: locking in
+    priority order could deadlock against a transaction that read the order
+    before a reorder committed. They are read twice: a statement that had to
+    wait for the lock still sees the snapshot from before the wait, without
+    the rows the holder added; the second read sees them and locks them too.
+    """
+    rows = Identifier.objects.select_for_update().order_by("id")
+    list(rows)
+    return sorted(rows.all(), key=lambda row: row.priority)
 
 
 def _write_order(order: list[Identifier | None]) -> None:
@@ -429,8 +437,10 @@ def ensure_identifier(*, key: str) -> Identifier:
 
     For types first seen in `context.externalIds` (DOMAIN.md 0.2): limit 5
     ever, raw normaliser, display name = key. Safe when several transactions
-    see the same new type at once: the loser of the race on the unique key
-    reads the winner's row. Raises ValidationError for a malformed key.
+    see the same new type at once: creations take the identifier lock one at
+    a time, and a lost race on a unique column is retried. Called inside the
+    engine's transaction, the lock is held until that commits. Raises
+    ValidationError for a malformed key.
     """
     identifier = Identifier.objects.filter(key=key).first()
     if identifier is not None:
@@ -448,14 +458,18 @@ def ensure_identifier(*, key: str) -> Identifier:
             if identifier is not None:
                 return identifier
             continue
-        logger.info("identifier %s added from an event", key)
         return identifier
 
     raise IntegrityError(f"could not create identifier {key!r} after retries")
 
 
 def _create_at_end(*, key: str) -> Identifier:
-    highest = Identifier.objects.aggregate(highest=Max("priority"))["highest"] or 0
+    order = _lock_identifiers()
+    existing = next((row for row in order if row.key == key), None)
+    if existing is not None:
+        return existing
+
+    highest = max((row.priority for row in order), default=0)
     identifier = Identifier.objects.create(
         key=key,
         display_name=_free_display_name(key),
@@ -472,6 +486,7 @@ def _create_at_end(*, key: str) -> Identifier:
         target=key,
         after=identifier_settings(identifier),
     )
+    logger.info("identifier %s added from an event", key)
     return identifier
 
 

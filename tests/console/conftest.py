@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import importlib
 import re
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
+from profiles.models import Identifier
+
+DEFAULT_SETTINGS = importlib.import_module("profiles.migrations.0002_default_settings")
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
@@ -49,3 +54,13 @@ def viewer_client(viewer) -> Client:
     client = Client()
     client.force_login(viewer)
     return client
+
+
+@pytest.fixture
+def default_settings(transactional_db) -> None:
+    """A transactional test database is flushed after each test, migration
+    data included; put the defaults back. (Serialized rollback does not help
+    the browser tests: the snapshot sits on a connection object that
+    Playwright's test context does not see.)"""
+    if not Identifier.objects.exists():
+        DEFAULT_SETTINGS.create_defaults(apps, None)

@@ -3,28 +3,17 @@ keyboard, and everything still there after a reload."""
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from profiles.models import AddressType, AuditEntry, Identifier
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-DEFAULT_SETTINGS = importlib.import_module("profiles.migrations.0002_default_settings")
-
-
-@pytest.fixture(autouse=True)
-def default_settings() -> None:
-    """live_server needs a transactional database, which is flushed after
-    each test, migration data included; put the defaults back. (Serialized
-    rollback does not help here: the snapshot sits on a connection object
-    that Playwright's test context does not see.)"""
-    if not Identifier.objects.exists():
-        DEFAULT_SETTINGS.create_defaults(apps, None)
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("default_settings"),
+]
 
 
 @pytest.fixture
@@ -46,7 +35,7 @@ def test_rename_map_and_toggle_search_then_reload(logged_in: Page):
     sms_row = page.locator(f"#address-type-{sms.pk}")
 
     phone_row.get_by_role("link", name="Edit display name of phone").click()
-    name_input = phone_row.get_by_label("Display name of phone")
+    name_input = phone_row.get_by_label("Display name of phone", exact=True)
     expect(name_input).to_be_focused()
     name_input.fill("Phone number")
     name_input.press("Enter")
@@ -110,12 +99,12 @@ def test_menu_and_edit_follow_the_keyboard(logged_in: Page):
 
     email_row = page.locator(f"#identifier-{email.pk}")
     email_row.get_by_role("link", name="Edit display name of email").click()
-    name_input = email_row.get_by_label("Display name of email")
+    name_input = email_row.get_by_label("Display name of email", exact=True)
     name_input.fill("user_id")
     name_input.press("Enter")
     expect(email_row.get_by_role("alert")).to_have_text(
         "The display name “user_id” is already used by user_id."
     )
-    email_row.get_by_label("Display name of email").press("Escape")
+    email_row.get_by_label("Display name of email", exact=True).press("Escape")
     expect(email_row.locator(".name")).to_have_text("email")
     assert Identifier.objects.get(key="email").display_name == "email"
