@@ -62,6 +62,19 @@ def mixed_message(draw) -> dict[str, Any]:
 
 
 @st.composite
+def alias_message(draw) -> dict[str, Any]:
+    """An alias: previousId is read as an anonymous id, else a user id."""
+    return {
+        "type": "alias",
+        "previousId": draw(st.sampled_from(ANONYMOUS_IDS + USER_IDS)),
+        "userId": draw(st.sampled_from(USER_IDS)),
+    }
+
+
+any_message = st.one_of(mixed_message(), mixed_message(), alias_message())
+
+
+@st.composite
 def linking_message(draw) -> dict[str, Any]:
     """An anonymous identify, maybe with emails: it never meets a limit once
     the limits are raised, so it only ever links."""
@@ -114,7 +127,7 @@ def in_rolled_back_transaction(check):
 
 
 @examples
-@given(st.lists(mixed_message(), min_size=1, max_size=12))
+@given(st.lists(any_message, min_size=1, max_size=12))
 def test_no_identifier_on_two_profiles_and_no_limit_exceeded(messages):
     @in_rolled_back_transaction
     def check():
@@ -175,7 +188,7 @@ def test_without_limits_profiles_are_the_connected_components(streams):
 
 
 @examples
-@given(st.lists(mixed_message(), min_size=1, max_size=10))
+@given(st.lists(any_message, min_size=1, max_size=10))
 def test_replaying_the_same_messages_changes_nothing(messages):
     @in_rolled_back_transaction
     def check():
