@@ -213,13 +213,20 @@ def _journey(
             "userId": person.user_id,
             "traits": {"plan": "pro", "city": rng.choice(CITIES)},
         }
+    # A buggy client build sends junk ids: blocked, never joining strangers.
     if person.number % 20 == 7:
-        # A buggy client build: its junk ids must be blocked, never joined.
         yield {
             "type": "identify",
             "userId": rng.choice(JUNK_IDS),
             "anonymousId": person.device,
             "traits": {"email": person.email, "app_version": "2.0.0-beta"},
+        }
+    if signed_up and person.number % 20 == 13:
+        yield {
+            "type": "track",
+            "event": "Wishlist Viewed",
+            "userId": person.user_id,
+            "anonymousId": rng.choice(JUNK_IDS),
         }
 
 

@@ -33,7 +33,11 @@ def test_demo_events_are_valid_messages_in_time_order_with_unique_ids():
 def test_demo_events_tell_the_whole_story():
     messages = demo_events()
     names = Counter(m.get("event") or m["type"] for m in messages)
-    junk = [m for m in messages if m.get("userId") in JUNK_IDS]
+    junk = [
+        m
+        for m in messages
+        if m.get("userId") in JUNK_IDS or m.get("anonymousId") in JUNK_IDS
+    ]
     shared = Counter(
         (m["anonymousId"], m["userId"])
         for m in messages
@@ -51,7 +55,8 @@ def test_demo_events_tell_the_whole_story():
         "WhatsApp Message Received",
         "Email Received",
     } <= set(names)
-    assert len(junk) >= 10
+    assert len(junk) >= 20
+    assert {m["type"] for m in junk} == {"identify", "track"}
     assert any(n > 1 for n in devices_with_two_users.values())
 
 
