@@ -174,7 +174,7 @@ def _customer(number: int, rng: random.Random) -> Customer:
         phone=f"+1{area}5550{line}",
         user_id=f"cus_{number:05d}",
         device=_hex_id(rng),
-        contact_id=f"flex_{_hex_id(rng)[:16]}",
+        contact_id=f"flex_{rng.getrandbits(64):016x}",
     )
 
 
