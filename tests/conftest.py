@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.db import connection
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
@@ -11,6 +13,8 @@ from django.db import connection
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+DB_FIXTURES = {"db", "transactional_db", "live_server"}
+DEFAULT_SETTINGS = importlib.import_module("profiles.migrations.0002_default_settings")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -45,3 +49,25 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def db_vendor() -> str:
     return connection.vendor
+
+
+@pytest.fixture(autouse=True)
+def _migration_defaults(request):
+    """Put back the data migration's identifiers, address types and blocked
+    values when an earlier transactional test flushed them.
+
+    Serialized rollback cannot be relied on: once Playwright's event loop runs,
+    Django hands the test another connection object, without the snapshot.
+    """
+    uses_db = request.node.get_closest_marker("django_db") or (
+        DB_FIXTURES & set(request.fixturenames)
+    )
+    if not uses_db:
+        return
+
+    # After pytest-django has opened the test's transaction or restored its
+    # serialized rows, so that nothing here collides with them.
+    request.getfixturevalue("_django_db_helper")
+    Identifier = apps.get_model("profiles", "Identifier")
+    if not Identifier.objects.exists():
+        DEFAULT_SETTINGS.create_defaults(apps, None)
