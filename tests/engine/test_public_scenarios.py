@@ -1,4 +1,5 @@
-"""Every entry of /work/shared/scenarios/public.json, run through ingest_message.
+"""Every entry of the shared scenarios (tests/scenarios/public.json), run
+through ingest_message.
 
 The checker's own procedure (scenarios/README.md) is followed: defaults from the
 migrations, `setup` applied to the identifier settings, messageId and timestamp
@@ -16,7 +17,7 @@ import pytest
 from profiles.models import Event, Identifier
 from tests.engine.conftest import Feed, holder, profile_sets
 
-SCENARIOS = Path(__file__).with_name("public_scenarios.json")
+SCENARIOS = Path(__file__).parents[1] / "scenarios" / "public.json"
 
 
 def load() -> list[dict]:
