@@ -9,10 +9,10 @@ when something actually changed, so a repeated request is harmless.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import regex
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -118,8 +118,8 @@ def clean_blocked_value(*, value: str, is_pattern: bool) -> str:
         raise ValidationError(BLOCKED_VALUE_TOO_LONG, code="max_length")
     if is_pattern:
         try:
-            re.compile(text)
-        except re.error as error:
+            regex.compile(text)
+        except regex.error as error:
             raise ValidationError(
                 PATTERN_INVALID,
                 code="pattern",

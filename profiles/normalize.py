@@ -10,13 +10,13 @@ are checked on the trimmed raw form and on the normalised form.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
 import phonenumbers
+import regex
 from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
@@ -117,11 +117,16 @@ def normalise_value(value: object, *, normaliser: str) -> str:
     return normalised
 
 
+# A pattern such as `(a+)+$` takes exponential time on some values; one event
+# must never stall a worker, so a match that runs past this is cut off.
+PATTERN_TIMEOUT_SECONDS = 0.05
+
+
 @lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str] | None:
+def _compile(pattern: str) -> regex.Pattern[str] | None:
     try:
-        return re.compile(pattern)
-    except re.error:
+        return regex.compile(pattern)
+    except regex.error:
         return None
 
 
@@ -139,7 +144,12 @@ class BlockRule:
             # A broken pattern blocks nothing rather than everything.
             logger.warning("Blocked-value pattern %r does not compile", self.value)
             return False
-        return compiled.fullmatch(text) is not None
+        try:
+            return compiled.fullmatch(text, timeout=PATTERN_TIMEOUT_SECONDS) is not None
+        except TimeoutError:
+            # An unchecked value is never promoted: it counts as blocked.
+            logger.warning("Blocked-value pattern %r timed out", self.value)
+            return True
 
 
 def load_block_rules() -> list[BlockRule]:

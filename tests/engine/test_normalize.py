@@ -132,3 +132,22 @@ def test_broken_pattern_blocks_nothing():
     rules = [BlockRule(None, "([", True)]
 
     assert not is_blocked(identifier_id=1, raw="x", normalised="x", rules=rules)
+
+
+def test_a_runaway_pattern_is_cut_off_and_blocks_the_value(caplog):
+    # `(a|aa)+$` backtracks exponentially on "aaa…!": unchecked, 40
+    # characters would take hours; the timeout returns in milliseconds.
+    rules = [BlockRule(None, r"(a|aa)+$", True)]
+    value = "a" * 40 + "!"
+
+    blocked = is_blocked(identifier_id=1, raw=value, normalised=value, rules=rules)
+
+    assert blocked is True
+    assert "timed out" in caplog.text
+
+
+def test_a_pattern_that_matches_quickly_is_not_affected_by_the_timeout():
+    rules = [BlockRule(None, r"(a|aa)+$", True)]
+
+    assert is_blocked(identifier_id=1, raw="aaaa", normalised="aaaa", rules=rules)
+    assert not is_blocked(identifier_id=1, raw="bbb", normalised="bbb", rules=rules)
