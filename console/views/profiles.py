@@ -52,6 +52,8 @@ from profiles.profile_actions import (
 from profiles.reads import find_profile_by_reference
 from profiles.search import find_profile_by_identifier, get_canonical_profile
 
+# Profiles hold personal data: reading them is a permission of its own.
+VIEW_PROFILE = "profiles.view_profile"
 CHANGE_PROFILE = "profiles.change_profile"
 PAGE = "console/profiles/index.html"
 RESULTS = "console/profiles/_results.html"
@@ -94,6 +96,7 @@ def refuse_nul(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 @require_GET
 @login_required
+@permission_required(VIEW_PROFILE, raise_exception=True)
 @refuse_nul
 def profiles_page(request: HtmxHttpRequest) -> HttpResponse:
     """Search results for `q`, else the most recently updated profiles."""
@@ -121,6 +124,7 @@ def profiles_page(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
+@permission_required(VIEW_PROFILE, raise_exception=True)
 @refuse_nul
 def profile_page(request: HtmxHttpRequest, uid: str) -> HttpResponse:
     """The card; a merged-away id leads to the profile it was merged into."""

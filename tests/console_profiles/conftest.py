@@ -49,14 +49,22 @@ def _user(username: str, *perms: str) -> User:
 
 @pytest.fixture
 def agent(db) -> User:
-    """May change profiles."""
-    return _user("agent", "profiles.change_profile")
+    """May read and change profiles."""
+    return _user("agent", "profiles.view_profile", "profiles.change_profile")
 
 
 @pytest.fixture
 def viewer(db) -> User:
-    """Logged in, without any permission."""
-    return _user("viewer")
+    """May read profiles, and change nothing."""
+    return _user("viewer", "profiles.view_profile")
+
+
+@pytest.fixture
+def stranger_client(db) -> Client:
+    """Logged in as staff, without the permission to read profiles."""
+    client = Client()
+    client.force_login(_user("stranger"))
+    return client
 
 
 @pytest.fixture

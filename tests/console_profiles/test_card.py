@@ -254,3 +254,9 @@ def test_an_agent_sees_every_action_but_no_remove_for_the_last_user_id(
         '<td class="actions"><span class="hint">The last user ID stays</span>' in html
     )
     assert "You can view this profile" not in html
+
+
+def test_profiles_are_not_shown_without_the_view_permission(stranger_client, noa):
+    assert stranger_client.get("/profiles/").status_code == 403
+    assert stranger_client.get(f"/profiles/{noa.uid}/").status_code == 403
+    assert stranger_client.get("/profiles/", {"q": "u-noa"}).status_code == 403
