@@ -23,7 +23,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo --if-empty
+	LOG_LEVEL=WARNING $(BIN)/python manage.py load_demo --if-empty
 	$(BIN)/python manage.py create_console_admin
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

@@ -22,6 +22,7 @@ from profiles.models import (
     AddressType,
     AuditEntry,
     BlockedValue,
+    ExternalId,
     Identifier,
     LimitWindow,
     Normaliser,
@@ -43,6 +44,10 @@ DISPLAY_NAME_TAKEN = "The display name “%(name)s” is already used by %(key)s
 LIMIT_OUT_OF_RANGE = "The limit must be a whole number from 1 to 1000."
 WINDOW_UNKNOWN = "The window must be one of: %(choices)s."
 NORMALISER_UNKNOWN = "The normaliser must be one of: %(choices)s."
+NORMALISER_IN_USE = (
+    "The normaliser of %(key)s cannot change while profiles hold its values: "
+    "stored values would no longer match searches."
+)
 PRIORITY_OUT_OF_RANGE = "The priority must be a whole number from 1 to %(last)s."
 PATTERN_INVALID = "“%(pattern)s” is not a valid regular expression: %(reason)s."
 BLOCKED_VALUE_EMPTY = "A blocked value cannot be empty."
@@ -387,7 +392,11 @@ def _update_identifier(
         identifier.limit = limit
     if window is not None:
         identifier.limit_window = window
-    if normaliser is not None:
+    if normaliser is not None and normaliser != identifier.normaliser:
+        if ExternalId.objects.filter(identifier=identifier).exists():
+            raise ValidationError(
+                NORMALISER_IN_USE, code="normaliser", params={"key": identifier.key}
+            )
         identifier.normaliser = normaliser
     if priority is not None and priority != identifier.priority:
         _check_priority(priority, last=len(order))

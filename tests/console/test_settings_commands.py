@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from profiles.models import AddressType, AuditEntry, Identifier
+from profiles.resolution import ingest_message
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -189,3 +190,25 @@ def test_commands_as_subprocesses_like_the_scenario_checker(tmp_path):
 
     unknown = manage("configure_address_type", "fax")
     assert (unknown.returncode, unknown.stdout) == (1, "")
+
+
+@pytest.mark.django_db
+def test_the_normaliser_of_an_identifier_holding_values_cannot_change():
+    ingest_message({"type": "identify", "userId": "u-1"})
+
+    with pytest.raises(CommandError) as raised:
+        run("configure_identifier", "user_id", "--normaliser", "email")
+
+    assert str(raised.value) == (
+        "The normaliser of user_id cannot change while profiles hold its values: "
+        "stored values would no longer match searches."
+    )
+    assert Identifier.objects.get(key="user_id").normaliser == "raw"
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_normaliser_of_an_unused_identifier_can_change():
+    out, _ = run("configure_identifier", "ios.id", "--normaliser", "email")
+
+    assert "normaliser: email\n" in out
