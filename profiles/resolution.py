@@ -163,6 +163,12 @@ def _external_ids(
             continue
         if entry.get("collection", "users") != "users" or entry.get("id") is None:
             continue  # account-level ids belong to groups, not to people
+        raw_id = entry.get("id")
+        if isinstance(raw_id, bool) or not isinstance(raw_id, str | int | float):
+            # Checked before the type is added, so junk adds no identifier.
+            message = "An external id's id must be a string or a number."
+            warnings.append(warning("invalid_type", message, field=f"{path}.id"))
+            continue
         raw_type = entry.get("type")
         key = raw_type.strip() if isinstance(raw_type, str) else ""
         if key not in identifiers:
@@ -262,8 +268,24 @@ def _candidate(
 # Event fields ----------------------------------------------------------------
 
 
+# Event times outside these years are a client's clock or a typo, never a
+# real moment: far dates overflow datetime on conversion to UTC, and
+# PostgreSQL cannot hand years past 9999 back to Python.
+EARLIEST_EVENT_YEAR = 1970
+LATEST_EVENT_YEAR = 9000
+
+
 def parse_timestamp(value: Any) -> datetime | None:
-    """An aware datetime from ISO 8601 text (naive means UTC), else None."""
+    """An aware UTC datetime from ISO 8601 text (naive means UTC), else None.
+
+    None too when the time, converted to UTC, lies outside the years
+    EARLIEST_EVENT_YEAR to LATEST_EVENT_YEAR or cannot be converted at all.
+    """
+    moment = _parse_iso(value)
+    return moment if moment is not None and _in_range(moment) else None
+
+
+def _parse_iso(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
@@ -279,24 +301,37 @@ def parse_timestamp(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _in_range(moment: datetime) -> bool:
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError:  # 0001-01-01T00:00+05:00 is in year 0 in UTC
+        return False
+    return EARLIEST_EVENT_YEAR <= year <= LATEST_EVENT_YEAR
+
+
 def event_time(message: dict, received_at: datetime, warnings: list[dict]) -> datetime:
-    """`timestamp`, else `originalTimestamp`, else the time received."""
+    """`timestamp`, else `originalTimestamp`, else the time received.
+
+    `sentAt` only travels inside the stored message; nothing reads it as a time.
+    """
     for name in ("timestamp", "originalTimestamp"):
         raw = message.get(name)
         if raw is None:
             continue
-        moment = parse_timestamp(raw)
+        moment = _parse_iso(raw)
+        if moment is not None and _in_range(moment):
+            return moment.astimezone(UTC)
         if moment is None:
-            warnings.append(
-                warning(
-                    "invalid_timestamp",
-                    f"{name} is not an ISO 8601 time; the time received is used.",
-                    field=name,
-                    value=str(raw)[:100],
-                )
+            reason = f"{name} is not an ISO 8601 time; the time received is used."
+        else:
+            reason = (
+                f"{name} is outside the years {EARLIEST_EVENT_YEAR} to "
+                f"{LATEST_EVENT_YEAR} (UTC); the time received is used."
             )
-            return received_at
-        return moment
+        warnings.append(
+            warning("invalid_timestamp", reason, field=name, value=str(raw)[:100])
+        )
+        return received_at
     return received_at
 
 

@@ -115,14 +115,15 @@ def test_external_ids_known_types_and_malformed_entries():
                     {"id": "acct-1", "type": "crm_id", "collection": "accounts"},
                     {"id": "z", "type": "Bad Type"},
                     "not an object",
+                    {"id": {"nested": 1}, "type": "shop_id", "collection": "users"},
                 ]
             },
         }
     )
 
     assert identifiers_of(result.profile) == {"user_id:u1", "email:b@x.com"}
-    assert codes(result) == ["invalid_identifier_type", "invalid_type"]
-    assert not Identifier.objects.filter(key="crm_id").exists()
+    assert codes(result) == ["invalid_identifier_type", "invalid_type", "invalid_type"]
+    assert not Identifier.objects.filter(key__in=["crm_id", "shop_id"]).exists()
 
 
 def test_group_traits_are_not_the_persons():
