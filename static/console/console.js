@@ -61,6 +61,17 @@
     if (!target.closest(".row-menu")) closeMenus(null);
   });
 
+  // Saving or cancelling an inline edit swaps the focused input for a plain
+  // row; hand focus to that row's Edit link so keyboard users keep their place.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.id) return;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    var row = document.getElementById(target.id);
+    var edit = row && row.querySelector("a.edit");
+    if (edit) edit.focus();
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     var target = event.target instanceof Element ? event.target : null;

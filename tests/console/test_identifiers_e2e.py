@@ -40,6 +40,9 @@ def test_rename_map_and_toggle_search_then_reload(logged_in: Page):
     name_input.fill("Phone number")
     name_input.press("Enter")
     expect(phone_row.locator(".name")).to_have_text("Phone number")
+    expect(
+        phone_row.get_by_role("link", name="Edit display name of phone")
+    ).to_be_focused()
 
     menu_button = sms_row.get_by_role("button", name="Actions for SMS")
     menu_button.click()
@@ -107,4 +110,7 @@ def test_menu_and_edit_follow_the_keyboard(logged_in: Page):
     )
     email_row.get_by_label("Display name of email", exact=True).press("Escape")
     expect(email_row.locator(".name")).to_have_text("email")
+    expect(
+        email_row.get_by_role("link", name="Edit display name of email")
+    ).to_be_focused()
     assert Identifier.objects.get(key="email").display_name == "email"
