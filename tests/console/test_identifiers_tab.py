@@ -247,7 +247,9 @@ def test_the_page_says_where_the_order_is_changed(editor_client):
 
     assert (
         "Priority 1 is searched first. The order is read-only here: change it in "
-        "the identity-resolution settings."
+        "the identity-resolution settings, that is "
+        '<a href="/admin/profiles/identifier/">Django admin</a> or '
+        "<code>manage.py configure_identifier KEY --priority N</code>."
     ) in html
 
 
