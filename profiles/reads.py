@@ -310,4 +310,8 @@ def _parse_cursor_time(value: str) -> datetime:
         raise InvalidCursor("The 'next' cursor is not one this API gave.") from error
     if moment.tzinfo is None:
         raise InvalidCursor("The 'next' cursor is not one this API gave.")
-    return moment
+    try:
+        # This API writes UTC times; a forged one may have no UTC form at all.
+        return moment.astimezone(UTC)
+    except OverflowError as error:
+        raise InvalidCursor("The 'next' cursor is not one this API gave.") from error

@@ -171,7 +171,14 @@ def _time(request: HttpRequest, name: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError as error:
         raise InvalidParameter(f"'{name}' must be an ISO 8601 time.") from error
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        # The database compares in UTC; a year-1 or year-9999 time with an
+        # offset has no UTC form and would crash the query.
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as error:
+        raise InvalidParameter(
+            f"'{name}' must be an ISO 8601 time within the years 1 to 9999 in UTC."
+        ) from error
 
 
 def _cursor(request: HttpRequest, page: Page, limit: int) -> dict:
