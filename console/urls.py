@@ -10,3 +10,6 @@ urlpatterns = [
     path("", include("console.views.credentials_urls")),
     path("", include("console.views.profiles_urls")),
 ]
+
+handler404 = "console.views.errors.not_found"
+handler500 = "console.views.errors.server_failure"

@@ -122,7 +122,7 @@ def check_single(body: dict[str, Any], *, message_type: str) -> CheckedRequest:
     try:
         if body_type is not None and body_type != message_type:
             raise InvalidMessage(
-                f"The message has type {body_type!r} but was sent to "
+                f"The message has type {_as_json(body_type)} but was sent to "
                 f"/v1/{message_type}."
             )
         checked.messages.append((0, check_message({**body, "type": message_type})))
@@ -137,7 +137,8 @@ def check_message(message: dict[str, Any]) -> dict[str, Any]:
     message_type = message.get("type")
     if message_type not in MESSAGE_TYPES:
         raise InvalidMessage(
-            f"'type' must be one of {', '.join(MESSAGE_TYPES)}; got {message_type!r}."
+            f"'type' must be one of {', '.join(MESSAGE_TYPES)}; "
+            f"got {_as_json(message_type)}."
         )
 
     for name in ID_FIELDS:
@@ -169,6 +170,11 @@ def check_message(message: dict[str, Any]) -> dict[str, Any]:
     _check_ids_present(message)
     _check_size_and_text(message)
     return message
+
+
+def _as_json(value: Any) -> str:
+    """A value as JSON spells it (null, true, "text"), cut to 100 characters."""
+    return json.dumps(value, default=str)[:100]
 
 
 def _check_context(context: dict[str, Any]) -> None:

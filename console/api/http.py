@@ -30,18 +30,20 @@ View = Callable[..., HttpResponse]
 GZIP_OVERHEAD_BYTES = 4096
 
 
-def api_view(**views_by_method: View) -> View:
-    """One URL, one view function per HTTP method, JSON 405 for the rest.
+def api_view(*, tracking: bool = False, **views_by_method: View) -> View:
+    """One URL, one view function per HTTP method, JSON 405 for the rest
+    (in the tracking API's error shape when `tracking`).
 
     The endpoints are exempt from CSRF: it protects browser sessions, and
     these callers authenticate with a key on every request instead.
     """
+    refuse = tracking_error_response if tracking else error_response
 
     @csrf_exempt
     def dispatch(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         view = views_by_method.get(request.method or "")
         if view is None:
-            response = error_response(
+            response = refuse(
                 405,
                 "method_not_allowed",
                 f"Use {' or '.join(sorted(views_by_method))}.",
@@ -146,6 +148,30 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> JsonRe
     """`{"error": {"code", "message"}}`, the error shape of the read APIs."""
     return JsonResponse(
         {"error": {"code": code, "message": message}, **extra}, status=status
+    )
+
+
+def tracking_error_response(
+    status: int, code: str, message: str, **extra: Any
+) -> JsonResponse:
+    """`{"success": false, "error": {"code", "message"}}`, the tracking API's."""
+    return JsonResponse(
+        {"success": False, "error": {"code": code, "message": message}, **extra},
+        status=status,
+    )
+
+
+def is_api_path(path: str) -> bool:
+    """Whether a request path belongs to one of the JSON APIs."""
+    return path.startswith(("/v1/", "/api/")) or path in {"/v1", "/api"}
+
+
+def is_tracking_path(path: str) -> bool:
+    """Whether a path is under the tracking API's /v1/ (not the Profile API)."""
+    return (
+        is_api_path(path)
+        and path.startswith("/v1")
+        and not (path.startswith("/v1/spaces/"))
     )
 
 

@@ -73,6 +73,9 @@ def lookup_or_create_profile(request: HttpRequest) -> JsonResponse:
         return _invalid("'address' must be a non-empty string.")
     if not isinstance(create, bool):
         return _invalid("'create' must be true or false.")
+    # PostgreSQL text cannot hold U+0000; no address or type contains one.
+    if "\x00" in address_type or "\x00" in address:
+        return _invalid("'address_type' and 'address' must not hold a NUL character.")
 
     if create:
         result = find_or_create_profile(address_type=address_type, address=address)

@@ -14,7 +14,11 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
-from console.api.http import credential_from_headers, read_body
+from console.api.http import (
+    credential_from_headers,
+    read_body,
+    tracking_error_response,
+)
 from profiles.credentials import authenticate_write_key
 from profiles.models import WriteKey
 from profiles.resolution import ingest_message
@@ -146,7 +150,4 @@ def _unauthorized() -> JsonResponse:
 
 
 def _rejected(status: int, code: str, message: str, **extra: Any) -> JsonResponse:
-    return JsonResponse(
-        {"success": False, "error": {"code": code, "message": message}, **extra},
-        status=status,
-    )
+    return tracking_error_response(status, code, message, **extra)

@@ -11,14 +11,18 @@ from console.api.http import api_view
 PROFILE = "v1/spaces/<str:space>/collections/<str:collection>/profiles/<path:reference>"
 
 urlpatterns = [
-    path("v1/identify", api_view(POST=tracking.identify), name="api-identify"),
-    path("v1/track", api_view(POST=tracking.track), name="api-track"),
-    path("v1/page", api_view(POST=tracking.page), name="api-page"),
-    path("v1/screen", api_view(POST=tracking.screen), name="api-screen"),
-    path("v1/group", api_view(POST=tracking.group), name="api-group"),
-    path("v1/alias", api_view(POST=tracking.alias), name="api-alias"),
-    path("v1/batch", api_view(POST=tracking.batch), name="api-batch"),
-    path("v1/import", api_view(POST=tracking.batch), name="api-import"),
+    path(
+        "v1/identify",
+        api_view(POST=tracking.identify, tracking=True),
+        name="api-identify",
+    ),
+    path("v1/track", api_view(POST=tracking.track, tracking=True), name="api-track"),
+    path("v1/page", api_view(POST=tracking.page, tracking=True), name="api-page"),
+    path("v1/screen", api_view(POST=tracking.screen, tracking=True), name="api-screen"),
+    path("v1/group", api_view(POST=tracking.group, tracking=True), name="api-group"),
+    path("v1/alias", api_view(POST=tracking.alias, tracking=True), name="api-alias"),
+    path("v1/batch", api_view(POST=tracking.batch, tracking=True), name="api-batch"),
+    path("v1/import", api_view(POST=tracking.batch, tracking=True), name="api-import"),
     path(
         "api/v1/lookup",
         api_view(GET=lookup.lookup_profile, POST=lookup.lookup_or_create_profile),

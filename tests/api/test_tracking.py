@@ -150,7 +150,8 @@ def test_get_is_405_in_json(client):
     assert response.status_code == 405
     assert response["Allow"] == "POST"
     assert response.json() == {
-        "error": {"code": "method_not_allowed", "message": "Use POST."}
+        "success": False,
+        "error": {"code": "method_not_allowed", "message": "Use POST."},
     }
 
 
@@ -239,12 +240,12 @@ def test_a_mismatching_type_on_a_single_call_is_refused(send):
         "success": False,
         "error": {
             "code": "no_valid_message",
-            "message": "The message has type 'track' but was sent to /v1/identify.",
+            "message": 'The message has type "track" but was sent to /v1/identify.',
         },
         "errors": [
             {
                 "index": 0,
-                "error": "The message has type 'track' but was sent to /v1/identify.",
+                "error": 'The message has type "track" but was sent to /v1/identify.',
             }
         ],
     }

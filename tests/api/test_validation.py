@@ -29,9 +29,9 @@ def test_a_valid_message_comes_back_without_its_write_key():
     ("message", "error"),
     [
         ({"type": "fly", "userId": "u1"}, "'type' must be one of identify, track, "
-         "page, screen, group, alias; got 'fly'."),
+         'page, screen, group, alias; got "fly".'),
         ({"userId": "u1"}, "'type' must be one of identify, track, page, screen, "
-         "group, alias; got None."),
+         "group, alias; got null."),
         ({"type": "identify"}, "An identify message needs 'userId' or 'anonymousId'."),
         ({"type": "identify", "userId": None, "anonymousId": None},
          "An identify message needs 'userId' or 'anonymousId'."),
@@ -182,7 +182,7 @@ def test_a_single_call_takes_its_type_from_the_path_and_refuses_another():
     ).errors == [
         {
             "index": 0,
-            "error": "The message has type 'track' but was sent to /v1/identify.",
+            "error": 'The message has type "track" but was sent to /v1/identify.',
         }
     ]
 
