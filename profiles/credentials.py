@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from datetime import timedelta
 from typing import TypeVar
@@ -23,7 +24,10 @@ from profiles.models import AccessToken, Credential, WriteKey
 
 logger = logging.getLogger(__name__)
 
+# A write key's name becomes the `source` of its events (64 characters), so
+# two names must never share a longer prefix than the column holds.
 NAME_MAX_LENGTH = 64
+NAME_PATTERN = re.compile(r"[A-Za-z0-9 ._-]+")
 # Recording every use would add a write to every API request; once a minute
 # is enough to tell a live credential from a forgotten one.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -81,6 +85,7 @@ def _create(*, model: type[C], prefix: str, name: str, actor: Actor) -> tuple[C,
 
     try:
         with transaction.atomic():
+            _refuse_taken_name(model=model, name=name)
             credential = model.objects.create(
                 name=name,
                 # Enough to recognise a key in a list, far too little to use it.
@@ -95,9 +100,8 @@ def _create(*, model: type[C], prefix: str, name: str, actor: Actor) -> tuple[C,
                 after={"prefix": credential.prefix},
             )
     except IntegrityError as error:
-        article = "An" if kind[0] in "aeiou" else "A"
-        message = f"{article} {kind} named {name!r} already exists."
-        raise CredentialError(message) from error
+        # A concurrent create of the same name passed the check first.
+        raise CredentialError(_taken_message(kind, name)) from error
 
     logger.info("%s %s created", model.__name__, credential.pk)
     return credential, secret
@@ -150,7 +154,30 @@ def _clean_name(name: str) -> str:
         raise CredentialError("A name is required.")
     if len(name) > NAME_MAX_LENGTH:
         raise CredentialError(f"A name is at most {NAME_MAX_LENGTH} characters.")
+    if not NAME_PATTERN.fullmatch(name):
+        raise CredentialError(
+            "A name may hold only letters, digits, spaces, '-', '_' and '.'."
+        )
     return name
+
+
+def _refuse_taken_name(*, model: type[C], name: str) -> None:
+    """Names are unique regardless of case, revoked ones included: a revoked
+    write key's name is still the source of its stored events."""
+    kind = str(model._meta.verbose_name)
+    taken = model.objects.filter(name__iexact=name).first()
+    if taken is None:
+        return
+    if taken.revoked_at is not None:
+        raise CredentialError(
+            f"A revoked {kind} already has this name; choose another name."
+        )
+    raise CredentialError(_taken_message(kind, taken.name))
+
+
+def _taken_message(kind: str, name: str) -> str:
+    article = "An" if kind[0] in "aeiou" else "A"
+    return f"{article} {kind} named {name!r} already exists."
 
 
 def _audit_kind(model: type[Credential]) -> str:

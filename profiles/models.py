@@ -291,6 +291,10 @@ class Credential(models.Model):
     class Meta:
         abstract = True
         ordering = ["name"]
+        # "Web" and "web" would read as one key in a list and in the logs.
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="%(class)s_name_ci_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name

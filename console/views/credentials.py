@@ -1,8 +1,9 @@
 """Console pages for write keys and access tokens.
 
-A new secret is shown in the answer to the post that created it and nowhere
-else: it is not put in a redirect, a message or the session, and the page
-that holds it is marked not to be cached.
+A successful create redirects to the page (post/redirect/get, so that a
+reload does not post the form again). The new secret waits in the session
+for exactly that one display and is removed as it is shown; the page that
+holds it is marked not to be cached. It never goes into a URL or a message.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from profiles.credentials import (
 from profiles.models import AccessToken, Credential, WriteKey
 
 PAGE = "console/credentials/index.html"
+SESSION_SLOT = "credentials.new_secret"
 INVALID_STATUS = 422
 VIEW_PERMISSIONS = ("profiles.view_writekey", "profiles.view_accesstoken")
 ACTIVE_FIRST = F("revoked_at").asc(nulls_first=True)
@@ -37,7 +39,15 @@ ACTIVE_FIRST = F("revoked_at").asc(nulls_first=True)
 @login_required
 def credentials_page(request: HttpRequest) -> HttpResponse:
     _require(request, *VIEW_PERMISSIONS)
-    return _page(request)
+    created = request.session.pop(SESSION_SLOT, None)
+    if created is None:
+        return _page(request)
+    return _page(
+        request,
+        created_name=created["name"],
+        created_kind=created["kind"],
+        secret=created["secret"],
+    )
 
 
 @require_POST
@@ -76,7 +86,12 @@ def _create(
     except CredentialError as error:
         errors = {kind.replace(" ", "_"): str(error)}
         return _page(request, errors=errors, status=INVALID_STATUS)
-    return _page(request, created=credential, secret=secret, created_kind=kind)
+    request.session[SESSION_SLOT] = {
+        "kind": kind,
+        "name": credential.name,
+        "secret": secret,
+    }
+    return redirect("credentials")
 
 
 def _revoke(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import IntegrityError, transaction
 
 from profiles.credentials import (
     CredentialError,
@@ -44,6 +46,59 @@ def test_names_are_unique_trimmed_and_required():
     with pytest.raises(CredentialError, match="at most 64 characters"):
         create_access_token(name="x" * 65, actor="cli")
     assert list(WriteKey.objects.values_list("name", flat=True)) == ["web"]
+
+
+NAME_RULE = "A name may hold only letters, digits, spaces, '-', '_' and '.'."
+
+
+def test_names_are_unique_regardless_of_case():
+    create_write_key(name="ui-source", actor="cli")
+    create_access_token(name="UI-SOURCE", actor="cli")  # another kind: allowed
+
+    with pytest.raises(CredentialError) as refused:
+        create_write_key(name="UI-SOURCE", actor="cli")
+
+    assert str(refused.value) == "A write key named 'ui-source' already exists."
+    assert list(WriteKey.objects.values_list("name", flat=True)) == ["ui-source"]
+
+
+def test_the_database_refuses_names_differing_only_by_case():
+    create_write_key(name="web", actor="cli")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WriteKey.objects.create(name="WEB", prefix="wk_x", secret_hash="0" * 64)
+    assert WriteKey.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["a\x01b", "tab\there", "line\nbreak", "a/b", "café", "a\u200bb", "<b>"]
+)
+def test_names_refuse_control_and_other_characters(name):
+    with pytest.raises(CredentialError) as refused:
+        create_write_key(name=name, actor="cli")
+
+    assert str(refused.value) == NAME_RULE
+    assert not WriteKey.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_names_take_letters_digits_spaces_dashes_underscores_and_dots():
+    write_key, _ = create_write_key(name="  Web shop_2.eu-west ", actor="cli")
+
+    assert write_key.name == "Web shop_2.eu-west"
+
+
+def test_a_revoked_name_cannot_be_reused():
+    create_write_key(name="web", actor="cli")
+    revoke_write_key(name="web", actor="cli")
+
+    with pytest.raises(CredentialError) as refused:
+        create_write_key(name="Web", actor="cli")
+
+    assert str(refused.value) == (
+        "A revoked write key already has this name; choose another name."
+    )
+    assert WriteKey.objects.count() == 1
 
 
 def test_revoking_stops_the_key_and_is_audited_once():
@@ -105,6 +160,8 @@ def test_revoke_commands(capsys):
         (["revoke_write_key", "nope"], "There is no write key named 'nope'."),
         (["revoke_access_token", "nope"], "There is no access token named 'nope'."),
         (["create_write_key", " "], "A name is required."),
+        (["create_write_key", "a\x01b"], re.escape(NAME_RULE)),
+        (["create_access_token", "x" * 65], "A name is at most 64 characters."),
     ],
 )
 def test_commands_refuse_with_a_clear_error(command, message):
@@ -145,16 +202,22 @@ def test_the_page_needs_the_view_permissions(client):
     assert client.get("/credentials/").status_code == 403
 
 
-def test_creating_shows_the_secret_once(admin_client):
+def test_creating_redirects_and_shows_the_secret_once(admin_client):
     response = admin_client.post("/credentials/write-keys/", {"name": "web"})
+    shown = admin_client.get("/credentials/")
+    reloaded = admin_client.get("/credentials/")
 
     write_key = WriteKey.objects.get()
-    secret = response.context["secret"]
-    assert response.status_code == 200
+    secret = shown.context["secret"]
+    assert response.status_code == 302
+    assert response["Location"] == "/credentials/"
+    assert secret not in response["Location"]
     assert authenticate_write_key(secret=secret) == write_key
-    assert f'value="{secret}"' in response.content.decode()
-    assert "no-store" in response["Cache-Control"]
-    assert secret not in admin_client.get("/credentials/").content.decode()
+    assert f'value="{secret}"' in shown.content.decode()
+    assert "New write key “web”" in shown.content.decode()
+    assert "no-store" in shown["Cache-Control"]
+    assert secret not in reloaded.content.decode()
+    assert "credentials.new_secret" not in admin_client.session
     assert AuditEntry.objects.get().actor_label == "admin"
 
 
@@ -169,6 +232,31 @@ def test_creating_a_token_and_refusing_a_taken_name(admin_client):
         "An access token named &#x27;flex&#x27; already exists.</p>"
     ) in again.content.decode()
     assert AccessToken.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("UI-SOURCE", "A write key named &#x27;ui-source&#x27; already exists."),
+        ("a\x01b", NAME_RULE.replace("'", "&#x27;")),
+        ("old", "A revoked write key already has this name; choose another name."),
+    ],
+)
+def test_the_page_refuses_a_bad_or_taken_name_with_a_form_error(
+    admin_client, name, error
+):
+    create_write_key(name="ui-source", actor="cli")
+    create_write_key(name="old", actor="cli")
+    revoke_write_key(name="old", actor="cli")
+    before = list(WriteKey.objects.values_list("name", "revoked_at"))
+
+    response = admin_client.post("/credentials/write-keys/", {"name": name})
+
+    assert response.status_code == 422
+    assert (
+        f'<p class="field-error" id="write-key-error" role="alert">{error}</p>'
+    ) in response.content.decode()
+    assert list(WriteKey.objects.values_list("name", "revoked_at")) == before
 
 
 def test_revoking_from_the_page(admin_client):
