@@ -62,14 +62,26 @@
   });
 
   // Saving or cancelling an inline edit swaps the focused input for a plain
-  // row; hand focus to that row's Edit link so keyboard users keep their place.
-  document.addEventListener("htmx:afterSettle", function (event) {
+  // row; hand focus to that row's Edit link so keyboard users keep their
+  // place. The row is noted before the swap, while the focus is still inside
+  // it, and focused once htmx has settled (and done its own focus handling).
+  var refocusRow = null;
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    if (!target || !target.id) return;
-    if (document.activeElement && document.activeElement !== document.body) return;
-    var row = document.getElementById(target.id);
-    var edit = row && row.querySelector("a.edit");
-    if (edit) edit.focus();
+    var inside = target && target.id && target.contains(document.activeElement);
+    refocusRow = inside ? target.id : null;
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var id = refocusRow;
+    refocusRow = null;
+    if (!id) return;
+    setTimeout(function () {
+      var row = document.getElementById(id);
+      var edit = row && row.querySelector("a.edit");
+      if (edit && !row.contains(document.activeElement)) edit.focus();
+    }, 0);
   });
 
   document.addEventListener("keydown", function (event) {
@@ -92,7 +104,17 @@
     var edit = target && target.closest(".inline-edit");
     if (edit) {
       event.preventDefault();
-      edit.querySelector(".cancel").click();
+      // Asked of htmx directly: right after a swap the new Cancel link may
+      // not be wired up yet, and a plain click would reload the whole page.
+      var cancel = edit.querySelector(".cancel");
+      if (window.htmx && cancel.hasAttribute("hx-get")) {
+        window.htmx.ajax("GET", cancel.getAttribute("hx-get"), {
+          target: edit.closest("tr"),
+          swap: "outerHTML",
+        });
+      } else {
+        cancel.click();
+      }
     }
   });
 })();
