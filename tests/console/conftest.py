@@ -22,7 +22,8 @@ def squash(html: str) -> str:
     return re.sub(r">\s+<", "><", html).strip()
 
 
-def _user(username: str, *perms: str) -> User:
+def staff_user(username: str, *perms: str) -> User:
+    """A staff user holding exactly `perms` ("app_label.codename")."""
     user = User.objects.create_user(username, password="s3cret-pass", is_staff=True)
     for perm in perms:
         app_label, codename = perm.split(".")
@@ -34,12 +35,14 @@ def _user(username: str, *perms: str) -> User:
 
 @pytest.fixture
 def editor(db) -> User:
-    return _user("editor", "profiles.change_identifier", "profiles.change_addresstype")
+    return staff_user(
+        "editor", "profiles.change_identifier", "profiles.change_addresstype"
+    )
 
 
 @pytest.fixture
 def viewer(db) -> User:
-    return _user("viewer")
+    return staff_user("viewer")
 
 
 @pytest.fixture

@@ -3,12 +3,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 # Shared with the engine's and the Identifiers tab's tests: the scenario feed
 # and the whitespace-insensitive HTML comparison.
-from tests.console.conftest import squash
+from tests.console.conftest import squash, staff_user
 from tests.engine.conftest import Feed
 
 PASSWORD = "s3cret-pass"
@@ -37,33 +37,23 @@ def feed(db) -> Feed:
     return Feed()
 
 
-def _user(username: str, *perms: str) -> User:
-    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
-    for perm in perms:
-        app_label, codename = perm.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return user
-
-
 @pytest.fixture
 def agent(db) -> User:
     """May read and change profiles."""
-    return _user("agent", "profiles.view_profile", "profiles.change_profile")
+    return staff_user("agent", "profiles.view_profile", "profiles.change_profile")
 
 
 @pytest.fixture
 def viewer(db) -> User:
     """May read profiles, and change nothing."""
-    return _user("viewer", "profiles.view_profile")
+    return staff_user("viewer", "profiles.view_profile")
 
 
 @pytest.fixture
 def stranger_client(db) -> Client:
     """Logged in as staff, without the permission to read profiles."""
     client = Client()
-    client.force_login(_user("stranger"))
+    client.force_login(staff_user("stranger"))
     return client
 
 
