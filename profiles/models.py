@@ -135,7 +135,11 @@ class Profile(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["merged_into"], name="profile_merged_into_idx")]
+        indexes = [
+            models.Index(fields=["merged_into"], name="profile_merged_into_idx"),
+            # The console lists the most recently updated profiles first.
+            models.Index(fields=["updated_at", "id"], name="profile_updated_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.uid

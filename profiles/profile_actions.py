@@ -141,9 +141,6 @@ def _holders(
 
 def recent_profiles() -> QuerySet[Profile]:
     """Every canonical profile, the most recently updated first."""
-    # TODO: Sorting on Profile.updated_at has no index, so this page slows
-    # down past a few hundred thousand profiles; add one with the next
-    # migration of the profiles app.
     return Profile.objects.filter(merged_into__isnull=True).order_by(
         "-updated_at", "-pk"
     )
