@@ -690,6 +690,9 @@ def ingest_message(
     held until the outer transaction ends: batch many messages that way only
     where one process writes (an import), never in concurrent requests.
     """
+    # TODO: about ten ORM round trips per message cap ingest near 150 events/s
+    # per process (tests/bench); a set-based batch resolver (DESIGN.md's
+    # importer.py) that matches it event for event can lift that.
     received_at = received_at or timezone.now()
     return run_in_transaction(
         lambda: _ingest(message, source=source[:64], received_at=received_at),
