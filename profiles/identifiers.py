@@ -55,6 +55,11 @@ BLOCKED_VALUE_TOO_LONG = "A blocked value is at most 255 characters."
 
 SETTINGS_TARGET_TYPES = ("identifier", "address_type", "blocked_value")
 
+# Profile API references read `segment_id:<id>` as a profile id, so an
+# identifier of that name could never be looked up by its own values.
+RESERVED_KEYS = frozenset({"segment_id"})
+KEY_RESERVED = "“%(key)s” is reserved for profile ids and cannot name an identifier."
+
 
 # Validation shared by the console forms, the admin and the commands.
 
@@ -63,6 +68,8 @@ def clean_identifier_key(key: str) -> str:
     """Return the key when it is a valid identifier key, else raise."""
     key = key.strip()
     IDENTIFIER_KEY_VALIDATOR(key)
+    if key in RESERVED_KEYS:
+        raise ValidationError(KEY_RESERVED, code="reserved", params={"key": key})
     return key
 
 

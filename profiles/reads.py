@@ -289,7 +289,7 @@ def _decode_cursor(cursor: str, *, shape: tuple[type, ...]) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error) as error:
+    except (ValueError, binascii.Error, RecursionError) as error:
         raise InvalidCursor("The 'next' cursor is not one this API gave.") from error
     if (
         not isinstance(values, list)

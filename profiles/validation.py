@@ -19,6 +19,7 @@ MAX_MESSAGE_BYTES = 32 * KIB
 MAX_REQUEST_BYTES = 500 * KIB
 MAX_BATCH_MESSAGES = 2500
 MAX_MESSAGE_ID_LENGTH = 100
+NUMBER_OUT_OF_RANGE = "The message holds a number too large to store (beyond a double)."
 MAX_GROUP_ID_LENGTH = 500
 
 MESSAGE_TYPES = ("identify", "track", "page", "screen", "group", "alias")
@@ -210,12 +211,17 @@ def _check_size_and_text(message: dict[str, Any]) -> None:
     _check_text(message)
     try:
         size = len(
-            json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+            json.dumps(
+                message, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            ).encode()
         )
     except UnicodeEncodeError as error:
         raise InvalidMessage("The message holds text that is not valid Unicode.") from (
             error
         )
+    except ValueError as error:
+        # Python reads 1e400 as infinity, which no JSON column can store.
+        raise InvalidMessage(NUMBER_OUT_OF_RANGE) from error
     if size > MAX_MESSAGE_BYTES:
         raise InvalidMessage(
             f"The message is {size} bytes; the limit is {MAX_MESSAGE_BYTES} (32 KiB)."

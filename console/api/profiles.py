@@ -141,7 +141,9 @@ def _limit(request: HttpRequest) -> int:
     text = request.GET.get("limit", "")
     if not text:
         return DEFAULT_LIMIT
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
+    # The length check comes first: int() refuses strings of 4,300+ digits.
+    digits = text.isascii() and text.isdigit() and len(text) <= 6
+    if not digits or not 1 <= int(text) <= MAX_LIMIT:
         raise InvalidParameter(f"'limit' must be a whole number from 1 to {MAX_LIMIT}.")
     return int(text)
 

@@ -362,3 +362,67 @@ def test_the_500_page_renders_without_the_database(django_assert_num_queries):
     assert response.status_code == 500
     assert "<h1>Something went wrong</h1>" in page
     assert '<a href="/">Back to the console</a>' in page
+
+
+# Found by a second break-it pass ------------------------------------------------
+
+NUMBER_TOO_LARGE = "The message holds a number too large to store (beyond a double)."
+
+
+def test_a_number_beyond_a_double_refuses_only_its_message(send):
+    raw = (
+        b'{"batch": [{"type": "identify", "userId": "u-ok", "messageId": "m-1"},'
+        b' {"type": "identify", "userId": "u-inf", "traits": {"x": 1e400}}]}'
+    )
+
+    response = send("/v1/batch", None, raw=raw)
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "success": True,
+        "errors": [{"index": 1, "error": NUMBER_TOO_LARGE}],
+    }
+    assert list(Event.objects.values_list("message_id", flat=True)) == ["m-1"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"userId": 1e400}',
+        b'{"userId": "x", "context": {"ip": -1e999}}',
+    ],
+)
+def test_a_single_call_with_a_number_beyond_a_double_is_400(send, raw):
+    before = store_counts()
+
+    response = send("/v1/identify", None, raw=raw)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "no_valid_message"
+    assert store_counts() == before
+
+
+def test_a_deeply_nested_cursor_is_400(read, ann):
+    cursor = base64.urlsafe_b64encode(b"[" * 5000).decode().rstrip("=")
+
+    response = read("user_id:u-ann", "traits", next=cursor)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": "validation_error",
+            "message": "The 'next' cursor is not one this API gave.",
+        }
+    }
+
+
+def test_a_limit_of_thousands_of_digits_is_400(read, ann):
+    response = read("user_id:u-ann", "traits", limit="9" * 5000)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": "validation_error",
+            "message": "'limit' must be a whole number from 1 to 100.",
+        }
+    }

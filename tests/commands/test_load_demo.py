@@ -4,6 +4,7 @@ import re
 from collections import Counter
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from profiles.demo import JUNK_IDS, demo_events
 from profiles.models import AddressType, AuditEntry, Event, ExternalId, Profile
@@ -114,3 +115,11 @@ def test_load_demo_if_empty_leaves_existing_profiles_alone(run):
         "profiles already exist: demo data not loaded\n",
     )
     assert not Event.objects.exists()
+
+
+@pytest.mark.django_db
+def test_load_demo_refuses_a_customer_count_below_one():
+    with pytest.raises(CommandError, match="--customers must be at least 1."):
+        call_command("load_demo", "--customers", "0")
+
+    assert not Profile.objects.exists()

@@ -212,3 +212,14 @@ def test_the_normaliser_of_an_unused_identifier_can_change():
     out, _ = run("configure_identifier", "ios.id", "--normaliser", "email")
 
     assert "normaliser: email\n" in out
+
+
+@pytest.mark.django_db
+def test_segment_id_is_reserved_for_profile_ids():
+    with pytest.raises(CommandError) as raised:
+        run("configure_identifier", "segment_id")
+
+    assert str(raised.value) == (
+        "“segment_id” is reserved for profile ids and cannot name an identifier."
+    )
+    assert not Identifier.objects.filter(key="segment_id").exists()

@@ -6,7 +6,7 @@ profile exists, and says so on stderr (`make run` uses it on every start).
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from profiles.demo import DEMO_CUSTOMERS, DEMO_SEED, load_demo
 from profiles.models import Profile
@@ -25,6 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEMO_SEED)
 
     def handle(self, *args, **options):
+        if options["customers"] < 1:
+            raise CommandError("--customers must be at least 1.")
         if options["if_empty"] and Profile.objects.exists():
             self.stderr.write("profiles already exist: demo data not loaded")
             return
