@@ -103,14 +103,18 @@ def _store(
     for index, message in checked.messages:
         try:
             ingest_message(message, source=write_key.name, received_at=received_at)
-        except Exception:
+        except Exception as exc:
             # Unexpected (a bug or a lost database): the others still go in,
             # and a 500 makes the client retry; messageId dedupes the stored.
-            logger.exception(
-                "ingest failed for message %s of a batch from write key %s",
+            # Database errors quote the payload, so the traceback, which may
+            # hold emails or phones, is logged only at DEBUG.
+            logger.error(
+                "ingest failed for message %s of a batch from write key %s: %s",
                 index,
                 write_key.pk,
+                type(exc).__name__,
             )
+            logger.debug("ingest failure", exc_info=True)
             failed += 1
             errors.append(
                 {"index": index, "error": "The message could not be stored; retry."}
