@@ -80,9 +80,16 @@ def lock_values(pairs: Iterable[tuple[int, str]]) -> None:
     keys = sorted(
         {value_lock_key(identifier_id, value) for identifier_id, value in pairs}
     )
+    if not keys:
+        return
+    # One round trip; PostgreSQL evaluates a volatile function in the select
+    # list after ORDER BY, so the locks are taken in key order.
     with connection.cursor() as cursor:
-        for key in keys:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(key)"
+            " FROM unnest(%s::bigint[]) AS key ORDER BY key",
+            [keys],
+        )
 
 
 def lock_profiles(profile_ids: Iterable[int]) -> dict[int, Profile]:

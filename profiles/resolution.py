@@ -680,8 +680,31 @@ def _fallback(
 # Ingest ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SettingsSnapshot:
+    """The identifier settings and blocked values, read once for many
+    messages (a request's batch, a file): settings saved meanwhile apply
+    from the next snapshot on."""
+
+    identifiers: dict[str, Identifier]
+    rules: list[BlockRule]
+
+
+def load_settings() -> SettingsSnapshot:
+    return SettingsSnapshot(
+        identifiers={
+            identifier.key: identifier for identifier in Identifier.objects.all()
+        },
+        rules=load_block_rules(),
+    )
+
+
 def ingest_message(
-    message: dict, *, source: str = "", received_at: datetime | None = None
+    message: dict,
+    *,
+    source: str = "",
+    received_at: datetime | None = None,
+    snapshot: SettingsSnapshot | None = None,
 ) -> IngestResult:
     """Store one already-validated Segment-spec message and resolve it, in its
     own transaction (retried on PostgreSQL when it loses a race).
@@ -695,12 +718,20 @@ def ingest_message(
     # importer.py) that matches it event for event can lift that.
     received_at = received_at or timezone.now()
     return run_in_transaction(
-        lambda: _ingest(message, source=source[:64], received_at=received_at),
+        lambda: _ingest(
+            message, source=source[:64], received_at=received_at, snapshot=snapshot
+        ),
         what="ingest",
     )
 
 
-def _ingest(message: dict, *, source: str, received_at: datetime) -> IngestResult:
+def _ingest(
+    message: dict,
+    *,
+    source: str,
+    received_at: datetime,
+    snapshot: SettingsSnapshot | None,
+) -> IngestResult:
     warnings: list[dict] = []
     message_id = message_id_of(message, warnings)
     if message_id:
@@ -712,11 +743,11 @@ def _ingest(message: dict, *, source: str, received_at: datetime) -> IngestResul
             return IngestResult(event=stored, profile=profile, duplicate=True)
 
     at = event_time(message, received_at, warnings)
-    identifiers = {
-        identifier.key: identifier for identifier in Identifier.objects.all()
-    }
+    snapshot = snapshot or load_settings()
+    # A copy: a type that this message adds must not outlive its transaction.
+    identifiers = dict(snapshot.identifiers)
     candidates, dropped = extract_identifiers(
-        message, identifiers=identifiers, rules=load_block_rules()
+        message, identifiers=identifiers, rules=snapshot.rules
     )
     warnings.extend(dropped)
     traits = identify_traits(message, warnings)

@@ -21,7 +21,7 @@ from console.api.http import (
 )
 from profiles.credentials import authenticate_write_key
 from profiles.models import WriteKey
-from profiles.resolution import ingest_message
+from profiles.resolution import ingest_message, load_settings
 from profiles.validation import (
     MAX_REQUEST_BYTES,
     CheckedRequest,
@@ -100,9 +100,15 @@ def _store(
 ) -> JsonResponse:
     errors = list(checked.errors)
     failed = 0
+    snapshot = load_settings()
     for index, message in checked.messages:
         try:
-            ingest_message(message, source=write_key.name, received_at=received_at)
+            ingest_message(
+                message,
+                source=write_key.name,
+                received_at=received_at,
+                snapshot=snapshot,
+            )
         except Exception as exc:
             # Unexpected (a bug or a lost database): the others still go in,
             # and a 500 makes the client retry; messageId dedupes the stored.

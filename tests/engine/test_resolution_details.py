@@ -8,7 +8,7 @@ import pytest
 
 from profiles.merge import MergeRefused, merge_profiles
 from profiles.models import Event, ExternalId, Identifier, Merge, Profile
-from profiles.resolution import ingest_message
+from profiles.resolution import ingest_message, load_settings
 from profiles.search import get_canonical_profile
 from tests.engine.conftest import codes, identifiers_of, profile_sets
 
@@ -404,3 +404,42 @@ def test_an_over_long_value_is_refused_not_a_crash():
     assert [(w["code"], w["identifier"]) for w in result.warnings] == [
         ("too_long", "user_id")
     ]
+
+
+def test_a_settings_snapshot_serves_many_messages_as_read():
+    snapshot = load_settings()
+    Identifier.objects.filter(key="email").update(limit=1)
+
+    first = ingest_message(
+        {"type": "identify", "userId": "u1", "traits": {"email": "a@x.com"}},
+        snapshot=snapshot,
+    )
+    second = ingest_message(
+        {"type": "identify", "userId": "u1", "traits": {"email": "b@x.com"}},
+        snapshot=snapshot,
+    )
+
+    # The snapshot still says email limit 5, so both emails are attached.
+    assert second.profile == first.profile
+    assert identifiers_of(second.profile) == {
+        "user_id:u1",
+        "email:a@x.com",
+        "email:b@x.com",
+    }
+
+
+def test_a_type_added_by_one_message_stays_out_of_the_snapshot():
+    snapshot = load_settings()
+    message = {
+        "type": "track",
+        "event": "Bought",
+        "anonymousId": "a1",
+        "context": {"externalIds": [{"id": "S-1", "type": "shop_id"}]},
+    }
+
+    ingest_message({**message, "messageId": "m-1"}, snapshot=snapshot)
+    result = ingest_message({**message, "messageId": "m-2"}, snapshot=snapshot)
+
+    assert "shop_id" not in snapshot.identifiers
+    assert identifiers_of(result.profile) == {"anonymous_id:a1", "shop_id:S-1"}
+    assert Identifier.objects.filter(key="shop_id").count() == 1

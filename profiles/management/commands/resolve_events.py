@@ -25,12 +25,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from profiles.resolution import ingest_message
+from profiles.resolution import ingest_message, load_settings
 from profiles.validation import InvalidMessage, check_message
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 5.0
+SETTINGS_EVERY = 1000
 
 
 @dataclass
@@ -97,7 +98,13 @@ class Command(BaseCommand):
         tally = Tally()
         last_progress = time.monotonic()
         lines = enumerate(stream, start=1)
+        loaded_at_line = 0
         while batch := list(itertools.islice(lines, self.batch_size)):
+            # Settings are read once per SETTINGS_EVERY lines, not per message,
+            # so a change saved during a long run applies soon after.
+            if loaded_at_line == 0 or batch[0][0] - loaded_at_line >= SETTINGS_EVERY:
+                self.snapshot = load_settings()
+                loaded_at_line = batch[0][0]
             with transaction.atomic() if self.batch_size > 1 else nullcontext():
                 for number, raw in batch:
                     self.resolve_line(raw, number=number, source=source, tally=tally)
@@ -148,7 +155,7 @@ class Command(BaseCommand):
         self, message: dict[str, Any], *, number: int, source: str, tally: Tally
     ) -> None:
         try:
-            result = ingest_message(message, source=source)
+            result = ingest_message(message, source=source, snapshot=self.snapshot)
         except Exception:
             # One message the engine cannot take must not cost the others; the
             # traceback goes to stderr through logging, the line is skipped.
