@@ -397,17 +397,31 @@ class Resolution:
     warnings: list[dict] = field(default_factory=list)
 
 
+def _pairs_query(pairs: list[tuple[int, str]]) -> Q:
+    """ExternalId rows that are one of the (identifier id, value) pairs."""
+    query = Q()
+    by_identifier: dict[int, list[str]] = {}
+    for identifier_id, value in pairs:
+        by_identifier.setdefault(identifier_id, []).append(value)
+    for identifier_id, values in by_identifier.items():
+        query |= Q(identifier_id=identifier_id, value__in=values)
+    return query
+
+
+def _lock_holders(pairs: list[tuple[int, str]]) -> dict[int, Profile]:
+    """Lock, in ascending id order, the profiles whose rows hold the pairs."""
+    holder_ids = ExternalId.objects.filter(_pairs_query(pairs)).values("profile_id")
+    rows = Profile.objects.select_for_update().filter(pk__in=holder_ids)
+    return {profile.pk: profile for profile in rows.order_by("pk")}
+
+
 def _read(
     pairs: list[tuple[int, str]], profile_ids: list[int]
 ) -> list[tuple[int, str, int, datetime]]:
     """(identifier id, value, canonical profile id, first seen) of every
     ExternalId that is one of `pairs` or belongs to one of `profile_ids`."""
     query = Q(profile_id__in=profile_ids) if profile_ids else Q()
-    by_identifier: dict[int, list[str]] = {}
-    for identifier_id, value in pairs:
-        by_identifier.setdefault(identifier_id, []).append(value)
-    for identifier_id, values in by_identifier.items():
-        query |= Q(identifier_id=identifier_id, value__in=values)
+    query |= _pairs_query(pairs)
     if not query:
         return []
     rows = ExternalId.objects.filter(query).values_list(
@@ -435,8 +449,15 @@ def _match(pairs: list[tuple[int, str]]) -> Match:
     until the holders are stable: a concurrent merge may move values while
     this transaction waits for a lock, and then the survivor is locked too."""
     wanted_pairs = set(pairs)
-    locked: dict[int, Profile] = {}
-    rows = _read(pairs, [])
+    # The common case in two queries: lock the holders, then read them. The
+    # pairs' advisory locks keep new holders from appearing meanwhile.
+    first = _lock_holders(pairs)
+    if not first:
+        return Match(holders={}, profiles={}, held=[])
+    # Merged away while this waited: the read names the survivor, which the
+    # loop then locks. (Deleted ones are simply absent, and so are their values.)
+    locked = {pk: p for pk, p in first.items() if p.merged_into_id is None}
+    rows = _read(pairs, list(locked))
     while True:
         holders = {(i, v): pk for i, v, pk, _ in rows if (i, v) in wanted_pairs}
         wanted = set(holders.values())
