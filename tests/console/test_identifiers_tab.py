@@ -139,7 +139,12 @@ def address_type_row(
         else ""
     )
     swap = ' hx-swap-oob="true"' if oob else ""
-    choices = "".join(
+    placeholder = (
+        ""
+        if selected
+        else '<option value="" selected disabled>Choose an identifier…</option>'
+    )
+    choices = placeholder + "".join(
         f'<option value="{option_key}"'
         f"{' selected' if option_key == selected else ''}>{name} ({option_key})"
         "</option>"
@@ -167,9 +172,9 @@ def address_type_row(
         'hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" '
         f'value="CSRF"><label for="address-type-identifier-{pk}">Identifier for '
         f'{label}</label><select id="address-type-identifier-{pk}" '
-        f'name="identifier">{choices}</select><button type="submit">Save mapping'
-        '</button><button type="button" class="picker-cancel js-only">Cancel'
-        "</button></form></td></tr>"
+        f'name="identifier" required>{choices}</select><button type="submit">'
+        'Save mapping</button><button type="button" class="picker-cancel js-only">'
+        "Cancel</button></form></td></tr>"
     )
 
 
