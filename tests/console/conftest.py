@@ -45,18 +45,20 @@ def viewer(db) -> User:
     return staff_user("viewer")
 
 
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def editor_client(editor) -> Client:
-    client = Client()
-    client.force_login(editor)
-    return client
+    return logged_in(editor)
 
 
 @pytest.fixture
 def viewer_client(viewer) -> Client:
-    client = Client()
-    client.force_login(viewer)
-    return client
+    return logged_in(viewer)
 
 
 @pytest.fixture

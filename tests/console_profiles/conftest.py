@@ -8,7 +8,7 @@ from django.test import Client
 
 # Shared with the engine's and the Identifiers tab's tests: the scenario feed
 # and the whitespace-insensitive HTML comparison.
-from tests.console.conftest import squash, staff_user
+from tests.console.conftest import logged_in, squash, staff_user
 from tests.engine.conftest import Feed
 
 PASSWORD = "s3cret-pass"
@@ -52,20 +52,14 @@ def viewer(db) -> User:
 @pytest.fixture
 def stranger_client(db) -> Client:
     """Logged in as staff, without the permission to read profiles."""
-    client = Client()
-    client.force_login(staff_user("stranger"))
-    return client
+    return logged_in(staff_user("stranger"))
 
 
 @pytest.fixture
 def agent_client(agent) -> Client:
-    client = Client()
-    client.force_login(agent)
-    return client
+    return logged_in(agent)
 
 
 @pytest.fixture
 def viewer_client(viewer) -> Client:
-    client = Client()
-    client.force_login(viewer)
-    return client
+    return logged_in(viewer)
