@@ -21,18 +21,13 @@ from django.utils import timezone
 from profiles.audit import Actor, record_audit
 from profiles.locks import lock_profiles, lock_values, run_in_transaction
 from profiles.models import Event, ExternalId, Identifier, Merge, Profile
-from profiles.normalize import (
-    InvalidValue,
-    is_blocked,
-    load_block_rules,
-    normalise_value,
-    value_as_text,
-)
+from profiles.normalize import InvalidValue, identifier_value, load_block_rules
 from profiles.traits import combine_traits
 
 logger = logging.getLogger(__name__)
 
 MAX_MERGES = 100
+BLOCKED_REFUSAL = "This value is blocked and cannot be an identifier."
 MAX_IDENTIFIERS = 1000
 
 
@@ -277,17 +272,16 @@ def add_identifier(
     if identifier is None:
         raise IdentifierRefused(f"There is no identifier {identifier_key!r}.")
     try:
-        normalised = normalise_value(value, normaliser=identifier.normaliser)
-        raw = value_as_text(value)
+        normalised = identifier_value(
+            value,
+            identifier_id=identifier.pk,
+            normaliser=identifier.normaliser,
+            rules=load_block_rules(),
+        )
     except InvalidValue as exc:
+        if exc.code in {"blocked_value", "empty_value"}:
+            raise IdentifierRefused(BLOCKED_REFUSAL) from exc
         raise IdentifierRefused(exc.message) from exc
-    if not normalised or is_blocked(
-        identifier_id=identifier.pk,
-        raw=raw,
-        normalised=normalised,
-        rules=load_block_rules(),
-    ):
-        raise IdentifierRefused("This value is blocked and cannot be an identifier.")
 
     def work() -> ExternalId:
         lock_values([(identifier.pk, normalised)])

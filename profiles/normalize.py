@@ -172,3 +172,27 @@ def is_blocked(
         if rule.matches(raw) or rule.matches(normalised):
             return True
     return False
+
+
+BLOCKED_MESSAGE = "The value is on the blocked list and is not used as an identifier."
+EMPTY_MESSAGE = "An empty value is not an identifier."
+
+
+def identifier_value(
+    raw: object, *, identifier_id: int, normaliser: str, rules: Iterable[BlockRule]
+) -> str:
+    """The value `raw` takes as an identifier: normalised, not blocked (rule
+    0.5, on the raw and the normalised form) and not empty.
+
+    Raises InvalidValue whose code names why not: the normaliser's own code,
+    `blocked_value` or `empty_value`.
+    """
+    normalised = normalise_value(raw, normaliser=normaliser)
+    raw_text = value_as_text(raw)
+    if is_blocked(
+        identifier_id=identifier_id, raw=raw_text, normalised=normalised, rules=rules
+    ):
+        raise InvalidValue("blocked_value", BLOCKED_MESSAGE)
+    if not normalised:
+        raise InvalidValue("empty_value", EMPTY_MESSAGE)
+    return normalised

@@ -42,7 +42,7 @@ from profiles.models import Event, ExternalId, Identifier, Merge, Profile
 from profiles.normalize import (
     BlockRule,
     InvalidValue,
-    is_blocked,
+    identifier_value,
     load_block_rules,
     normalise_value,
     value_as_text,
@@ -236,30 +236,22 @@ def _candidate(
 ) -> Candidate | None:
     key = identifier.key
     try:
-        normalised = normalise_value(raw, normaliser=identifier.normaliser)
-        raw_text = value_as_text(raw)
+        normalised = identifier_value(
+            raw,
+            identifier_id=identifier.pk,
+            normaliser=identifier.normaliser,
+            rules=rules,
+        )
     except InvalidValue as exc:
-        shown = raw if isinstance(raw, str | int | float) else None
+        if exc.code == "empty_value":
+            warnings.append(warning(exc.code, exc.message, field=path))
+            return None
+        if exc.code == "blocked_value":
+            shown = raw if isinstance(raw, str) else value_as_text(raw)
+        else:
+            shown = raw if isinstance(raw, str | int | float) else None
         warnings.append(
             warning(exc.code, exc.message, identifier=key, field=path, value=shown)
-        )
-        return None
-    if is_blocked(
-        identifier_id=identifier.pk, raw=raw_text, normalised=normalised, rules=rules
-    ):
-        warnings.append(
-            warning(
-                "blocked_value",
-                "The value is on the blocked list and is not used as an identifier.",
-                identifier=key,
-                field=path,
-                value=raw if isinstance(raw, str) else raw_text,
-            )
-        )
-        return None
-    if not normalised:
-        warnings.append(
-            warning("empty_value", "An empty value is not an identifier.", field=path)
         )
         return None
     return Candidate(identifier=identifier, value=normalised, order=order)
