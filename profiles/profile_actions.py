@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 
 from profiles.models import AuditEntry, Event, ExternalId, Identifier, Merge, Profile
 from profiles.normalize import InvalidValue, normalise_value
+from profiles.search import get_canonical_profile
 
 ANY_IDENTIFIER = ""
 # How many identifiers a result row shows before "and N more".
@@ -98,7 +99,7 @@ def search_profiles(*, identifier_key: str, value: str) -> ProfileSearch:
 
     by_uid = None
     if identifier_key == ANY_IDENTIFIER and text:
-        by_uid = Profile.objects.select_related("merged_into").filter(uid=text).first()
+        by_uid = get_canonical_profile(uid=text)
     if not targets and by_uid is None:
         if identifier_key == ANY_IDENTIFIER:
             return ProfileSearch(error=INVALID_FOR_ALL.format(value=text))
@@ -106,8 +107,7 @@ def search_profiles(*, identifier_key: str, value: str) -> ProfileSearch:
 
     found: dict[int, tuple[Profile, Match]] = {}
     if by_uid is not None:
-        canonical = by_uid.merged_into or by_uid
-        found[canonical.pk] = (canonical, Match(identifier=None, value=text))
+        found[by_uid.pk] = (by_uid, Match(identifier=None, value=text))
     for profile, match in _holders(targets):
         found.setdefault(profile.pk, (profile, match))
     rows = profile_rows([profile for profile, _ in found.values()])
